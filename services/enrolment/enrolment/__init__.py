@@ -1,0 +1,1 @@
+"""Enrolment service: checks partners' referrals and forms course groups of at most five."""

@@ -1,0 +1,1 @@
+"""Enrolment adapters: its database tables and repositories."""

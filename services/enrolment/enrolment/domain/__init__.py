@@ -1,0 +1,1 @@
+"""The enrolment domain: eligibility and groups, without I/O."""

@@ -1,0 +1,1 @@
+"""Enrolment use cases: what happens when an event arrives."""

@@ -1,0 +1,1 @@
+"""Taalhuis shared package: the public event contracts and the messaging building blocks."""

@@ -1,0 +1,59 @@
+"""Database access for a service: its engine, and bringing its schema up to date with Alembic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import Connection, make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+# Any constant will do: it only has to be the same for every process of every service.
+MIGRATION_LOCK = 0x7A41_1405
+
+
+def make_engine(database_url: str) -> AsyncEngine:
+    return create_async_engine(database_url, pool_size=5, max_overflow=5, pool_pre_ping=True)
+
+
+async def create_database_if_missing(database_url: str) -> None:
+    """Create the service's database on first start (compose creates it already; local runs not)."""
+    url = make_url(database_url)
+    admin = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            exists = await connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+            )
+            if not exists:
+                await connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    finally:
+        await admin.dispose()
+
+
+async def upgrade_schema(database_url: str, migrations: Path) -> None:
+    """Run the service's Alembic migrations to head; safe when several processes start at once."""
+    await create_database_if_missing(database_url)
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            await connection.run_sync(_upgrade, migrations)
+    finally:
+        await engine.dispose()
+
+
+def _upgrade(connection: Connection, migrations: Path) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(migrations))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def run_migrations() -> None:
+    """The body of every service's `migrations/env.py`: migrate on the connection we were given."""
+    connection = context.config.attributes["connection"]
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,67 @@
+"""Referral events: a partner refers an employee, enrolment answers."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .common import ContactPerson, CourseRef
+from .envelope import EventData
+
+
+class Participant(BaseModel):
+    """Who is referred. The employee reference is the partner's own, stable across referrals."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    employee_reference: str = Field(min_length=1, max_length=100)
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(min_length=1, max_length=100)
+
+
+class ReferralSubmitted(EventData):
+    """Published by a partner: please enrol this employee in this course."""
+
+    event_type = "ReferralSubmitted"
+
+    partner_id: str = Field(min_length=1, max_length=100, examples=["promen"])
+    partner_referral_id: str = Field(min_length=1, max_length=100, examples=["PRM-2026-0001"])
+    participant: Participant
+    course: CourseRef
+    municipality_of_residence: str | None = Field(default=None, max_length=100)
+    municipality_of_work: str | None = Field(default=None, max_length=100)
+    can_read_and_write_a_little: bool
+    consent_to_share_data: bool
+    language_group: Literal["NT1", "NT2"] | None = None
+    contact: ContactPerson
+
+    @model_validator(mode="after")
+    def _lives_or_works_somewhere(self) -> ReferralSubmitted:
+        if not (self.municipality_of_residence or self.municipality_of_work):
+            raise ValueError("municipality_of_residence or municipality_of_work is required")
+        return self
+
+
+class ReferralAccepted(EventData):
+    """Published by enrolment: the referral is accepted and the participant placed in a group."""
+
+    event_type = "ReferralAccepted"
+
+    referral_id: str
+    partner_id: str
+    partner_referral_id: str
+    course: CourseRef
+    group_id: str
+
+
+class ReferralRejected(EventData):
+    """Published by enrolment: the referral is not accepted, with a stable reason code."""
+
+    event_type = "ReferralRejected"
+
+    partner_id: str
+    partner_referral_id: str
+    reason_code: str = Field(examples=["municipality-not-served"])
+    reason: str = Field(description="Plain Dutch, for the partner's contact person")
+    reason_en: str = Field(description="The same in English")

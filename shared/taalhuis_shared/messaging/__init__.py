@@ -1,0 +1,1 @@
+"""Messaging building blocks: topology, broker, parking of unreadable messages, inbox and outbox."""

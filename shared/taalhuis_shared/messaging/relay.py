@@ -1,0 +1,119 @@
+"""The outbox relay: publishes committed outbox rows with publisher confirms, in order.
+
+Rows are taken with `FOR UPDATE SKIP LOCKED`, so several processes of one service share the
+work. A row is marked published only after RabbitMQ confirmed it; a failed publish is counted,
+its error kept, and retried after a growing pause. A crash between confirm and mark publishes
+the row again: consumers are idempotent on the event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from faststream.rabbit import RabbitBroker, RabbitExchange
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ..events.envelope import CONTENT_TYPE
+from .store import outbox
+
+log = logging.getLogger(__name__)
+
+MAX_PAUSE = 30.0
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        broker: RabbitBroker,
+        exchange: RabbitExchange,
+        *,
+        poll_interval: float = 1.0,
+        batch_size: int = 100,
+        publish_timeout: float = 10.0,
+    ) -> None:
+        self._engine = engine
+        self._broker = broker
+        self._exchange = exchange
+        self._poll_interval = poll_interval
+        self._batch_size = batch_size
+        self._publish_timeout = publish_timeout
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.failures_in_a_row = 0
+
+    def wake(self) -> None:
+        """Call after a commit that added outbox rows: publish now rather than at the next poll."""
+        self._wakeup.set()
+
+    @property
+    def alive(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                published, failed = await self.publish_pending()
+            except Exception:  # database unreachable: keep trying, the rows are safe
+                log.exception("outbox relay could not read the outbox")
+                published, failed = 0, True
+            self.failures_in_a_row = self.failures_in_a_row + 1 if failed else 0
+            if published == self._batch_size and not failed:
+                continue
+            pause = self._poll_interval * 2 ** min(self.failures_in_a_row, 5)
+            self._wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=min(pause, MAX_PAUSE))
+
+    async def publish_pending(self) -> tuple[int, bool]:
+        """Publish one batch; returns how many were published and whether a publish failed."""
+        published = 0
+        async with self._engine.begin() as connection:
+            rows = await connection.execute(
+                select(outbox.c.seq, outbox.c.event_id, outbox.c.event_type, outbox.c.body)
+                .where(outbox.c.published_at.is_(None))
+                .order_by(outbox.c.seq)
+                .limit(self._batch_size)
+                .with_for_update(skip_locked=True)
+            )
+            for row in rows:
+                try:
+                    await asyncio.wait_for(
+                        self._broker.publish(
+                            row.body,
+                            exchange=self._exchange,
+                            routing_key=row.event_type,
+                            message_id=row.event_id,
+                            message_type=row.event_type,
+                            content_type=CONTENT_TYPE,
+                            persist=True,
+                        ),
+                        timeout=self._publish_timeout,
+                    )
+                except Exception as error:
+                    log.warning("outbox relay: publishing %s failed: %r", row.event_id, error)
+                    await connection.execute(
+                        update(outbox)
+                        .where(outbox.c.seq == row.seq)
+                        .values(attempts=outbox.c.attempts + 1, last_error=repr(error)[:1000])
+                    )
+                    return published, True
+                await connection.execute(
+                    update(outbox)
+                    .where(outbox.c.seq == row.seq)
+                    .values(published_at=func.now(), attempts=outbox.c.attempts + 1)
+                )
+                published += 1
+        return published, False

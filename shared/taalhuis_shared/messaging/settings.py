@@ -1,0 +1,21 @@
+"""Settings every service shares, read from environment variables (see the README's table)."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    database_url: str
+    events_exchange: str = "taalhuis.events"
+    # Prepended to every queue name; lets test runs and tenants live side by side on one broker.
+    queue_prefix: str = ""
+    prefetch_count: int = 10
+    delivery_limit: int = 10
+    graceful_timeout: float = 30.0
+    outbox_poll_interval: float = 1.0
+    heartbeat_file: str | None = None
+    log_level: str = "INFO"

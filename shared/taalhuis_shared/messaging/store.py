@@ -1,0 +1,92 @@
+"""Inbox and outbox tables: written in the same transaction as the change they belong to.
+
+The inbox records every handled event (by source and id), so that a redelivered or republished
+event is recognised and changes nothing. The outbox holds the events a change causes until the
+relay has published them; published rows stay, with their time, for operations to look at.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..events.envelope import CloudEvent
+
+metadata = MetaData()
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("source", String(500), primary_key=True),
+    Column("event_id", String(200), primary_key=True),
+    Column("event_type", String(200), nullable=False),
+    Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=True),
+    Column("event_id", String(200), nullable=False, unique=True),
+    Column("event_type", String(200), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("published_at", DateTime(timezone=True), nullable=True, index=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text, nullable=True),
+)
+
+
+def create_messaging_tables(connection: Any) -> None:
+    """For a service's first migration: create the inbox and outbox tables."""
+    metadata.create_all(connection)
+
+
+async def first_time(connection: AsyncConnection, event: CloudEvent) -> bool:
+    """Record `event` as handled; False if it was handled before (then change nothing).
+
+    A concurrent transaction holding the same event waits here until it commits or rolls back,
+    so two deliveries of one event cannot both go on.
+    """
+    claimed = await connection.execute(
+        pg_insert(inbox)
+        .values(source=event.source, event_id=event.id, event_type=event.type)
+        .on_conflict_do_nothing()
+        .returning(inbox.c.event_id)
+    )
+    return claimed.first() is not None
+
+
+async def add_to_outbox(connection: AsyncConnection, event: dict[str, Any]) -> None:
+    """Keep an event (a CloudEvent as built by `new_event`) for the relay to publish."""
+    await connection.execute(
+        insert(outbox).values(
+            event_id=event["id"],
+            event_type=event["type"],
+            body=json.dumps(event, ensure_ascii=False).encode(),
+        )
+    )
+
+
+async def pending_count(connection: AsyncConnection) -> int:
+    result = await connection.execute(
+        select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+    )
+    return int(result.scalar_one())

@@ -1,0 +1,80 @@
+"""Names and declarations of the exchanges and queues a service owns.
+
+One durable topic exchange carries every event, routed by event type. Each service has one quorum
+queue on it, dead-lettering into its own parking queue through a direct dead-letter exchange.
+`deploy/rabbitmq/definitions.json` declares the same, with the same arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange, RabbitQueue
+
+
+@dataclass(frozen=True)
+class Topology:
+    events_exchange: str
+    queue_prefix: str
+    service: str
+    delivery_limit: int = 10
+
+    @property
+    def dead_letter_exchange(self) -> str:
+        return f"{self.events_exchange}.dead-letter"
+
+    @property
+    def queue_name(self) -> str:
+        return f"{self.queue_prefix}{self.service}"
+
+    @property
+    def parking_queue_name(self) -> str:
+        return f"{self.queue_name}.parked"
+
+    def exchange(self) -> RabbitExchange:
+        return RabbitExchange(self.events_exchange, type=ExchangeType.TOPIC, durable=True)
+
+    def dead_letter(self) -> RabbitExchange:
+        return RabbitExchange(self.dead_letter_exchange, type=ExchangeType.DIRECT, durable=True)
+
+    def queue_arguments(self) -> dict[str, Any]:
+        return {
+            "x-queue-type": "quorum",
+            "x-dead-letter-exchange": self.dead_letter_exchange,
+            "x-dead-letter-routing-key": self.queue_name,
+            # A message whose handling keeps failing is parked after this many deliveries.
+            "x-delivery-limit": self.delivery_limit,
+            # Dead-lettering itself must not lose messages.
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+        }
+
+    def queue(self, first_routing_key: str) -> RabbitQueue:
+        return RabbitQueue(
+            self.queue_name,
+            durable=True,
+            routing_key=first_routing_key,
+            arguments=self.queue_arguments(),
+        )
+
+    def parking_queue(self) -> RabbitQueue:
+        return RabbitQueue(
+            self.parking_queue_name,
+            durable=True,
+            routing_key=self.queue_name,
+            arguments={"x-queue-type": "quorum"},
+        )
+
+    async def declare(self, broker: RabbitBroker, routing_keys: list[str]) -> None:
+        """Declare exchanges, the service queue with all its bindings, and the parking queue.
+
+        Runs before consuming starts, so that a message parked at once has somewhere to go.
+        """
+        events = await broker.declare_exchange(self.exchange())
+        dead_letter = await broker.declare_exchange(self.dead_letter())
+        parking = await broker.declare_queue(self.parking_queue())
+        await parking.bind(dead_letter, routing_key=self.queue_name)
+        queue = await broker.declare_queue(self.queue(routing_keys[0]))
+        for key in routing_keys:
+            await queue.bind(events, routing_key=key)

@@ -1,0 +1,91 @@
+"""The life of a service process: declare topology, start background workers, stop gracefully.
+
+Workers are background loops such as the outbox relay. A heartbeat file, touched while the
+broker answers and every worker runs, is what the container health check looks at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from pathlib import Path
+from typing import Protocol
+
+from faststream import FastStream
+from faststream.rabbit import RabbitBroker
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .messaging.topology import Topology
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY = 5.0
+
+
+class Worker(Protocol):
+    @property
+    def alive(self) -> bool: ...
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def service_app(
+    *,
+    broker: RabbitBroker,
+    topology: Topology,
+    routing_keys: list[str],
+    engine: AsyncEngine,
+    workers: list[Worker],
+    heartbeat_file: str | None,
+) -> FastStream:
+    heartbeat: list[asyncio.Task[None]] = []
+
+    async def declare_topology() -> None:
+        await broker.connect()
+        await topology.declare(broker, routing_keys)
+
+    async def start_workers() -> None:
+        for worker in workers:
+            worker.start()
+        if heartbeat_file:
+            heartbeat.append(asyncio.create_task(_beat(Path(heartbeat_file), broker, workers)))
+
+    async def stop_workers() -> None:
+        for task in heartbeat:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for worker in workers:
+            await worker.stop()
+
+    async def release_database() -> None:
+        await engine.dispose()
+
+    return FastStream(
+        broker,
+        on_startup=[declare_topology],
+        after_startup=[start_workers],
+        on_shutdown=[stop_workers],
+        after_shutdown=[release_database],
+    )
+
+
+async def _beat(path: Path, broker: RabbitBroker, workers: list[Worker]) -> None:
+    while True:
+        healthy = all(w.alive for w in workers) and await broker.ping(timeout=3.0)
+        if healthy:
+            path.write_text(str(time.time()))
+        else:
+            log.warning("unhealthy: broker or a background worker is down")
+        await asyncio.sleep(HEARTBEAT_EVERY)
+
+
+def is_healthy(path: Path, max_age: float = 3 * HEARTBEAT_EVERY) -> bool:
+    try:
+        return time.time() - float(path.read_text()) < max_age
+    except (OSError, ValueError):
+        return False
