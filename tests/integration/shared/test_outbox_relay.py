@@ -1,0 +1,90 @@
+"""The outbox relay: events committed while RabbitMQ is unreachable are published once it is back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import enrolment
+from aio_pika.abc import AbstractRobustConnection
+from faststream.rabbit import RabbitBroker
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from taalhuis_shared.db import upgrade_schema
+from taalhuis_shared.events import ReferralRejected, new_event
+from taalhuis_shared.messaging.relay import OutboxRelay
+from taalhuis_shared.messaging.store import outbox
+from taalhuis_shared.messaging.unit_of_work import UnitOfWork
+
+from tests.support.broker import Namespace, open_tap
+from tests.support.databases import Databases
+from tests.support.proxy import CuttableProxy
+from tests.support.waiting import eventually
+
+
+def rejection(number: int) -> dict[str, object]:
+    return new_event(
+        ReferralRejected(
+            partner_id="promen",
+            partner_referral_id=f"PRM-{number:04d}",
+            reason_code="no-consent",
+            reason="Geen toestemming.",
+            reason_en="No consent.",
+        ),
+        source="urn:test",
+    )
+
+
+async def test_events_committed_during_an_outage_are_published_after_it(
+    databases: Databases, namespace: Namespace, rabbit: AbstractRobustConnection
+) -> None:
+    database_url = await databases.create("relay")
+    await upgrade_schema(database_url, Path(enrolment.__file__).parent / "migrations")
+    engine = create_async_engine(database_url)
+    tap = await open_tap(rabbit, namespace, ["ReferralRejected"])
+    proxy = CuttableProxy("127.0.0.1", 5672)
+    await proxy.start()
+    broker = RabbitBroker(f"amqp://guest:guest@127.0.0.1:{proxy.port}/", logger=None)
+    await broker.connect()
+    topology = namespace.topology("relay-test")
+    relay = OutboxRelay(engine, broker, topology.exchange(), poll_interval=0.1, publish_timeout=1.0)
+    relay.start()
+    try:
+        async with UnitOfWork(engine, lambda c: None, relay.wake) as uow:
+            await uow.publish(rejection(0))
+        await tap.wait_for("ReferralRejected", 1)
+
+        await proxy.cut()
+        events = [rejection(n) for n in range(1, 6)]
+        for event in events:
+            async with UnitOfWork(engine, lambda c: None, relay.wake) as uow:
+                await uow.publish(event)
+
+        async def failed_attempt_recorded(connection: AsyncConnection) -> bool:
+            row = (await connection.execute(select(outbox).where(outbox.c.event_id == events[0]["id"]))).one()
+            return row.published_at is None and row.attempts > 0 and row.last_error is not None
+
+        async def outage_seen() -> bool:
+            async with engine.connect() as connection:
+                return await failed_attempt_recorded(connection)
+
+        await eventually(outage_seen, what="a failed publish recorded in the outbox")
+        assert len(tap.distinct("ReferralRejected")) == 1
+
+        await proxy.restore()
+        arrived = await tap.wait_for("ReferralRejected", 6, timeout=60)
+        assert {e["id"] for e in events} <= {e["id"] for e in arrived}
+        # In the order they were committed.
+        order = [e["id"] for e in tap.of_type("ReferralRejected") if e["id"] in {x["id"] for x in events}]
+        assert list(dict.fromkeys(order)) == [e["id"] for e in events]
+
+        async def all_marked_published() -> bool:
+            async with engine.connect() as connection:
+                rows = (await connection.execute(select(outbox.c.published_at))).all()
+                return all(r.published_at is not None for r in rows)
+
+        await eventually(all_marked_published, what="every outbox row marked published")
+    finally:
+        await relay.stop()
+        await broker.stop()
+        await proxy.cut()
+        await engine.dispose()

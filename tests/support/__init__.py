@@ -1,0 +1,1 @@
+"""Test support: real broker and database per test run, event taps, service processes, SMTP."""
