@@ -1,0 +1,56 @@
+"""Enrolment killed (SIGKILL) halfway through a batch, and started again: nothing lost or doubled."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from aio_pika.abc import AbstractRobustConnection
+
+from tests.support.broker import Namespace, open_tap, publish
+from tests.support.referrals import referral_event
+from tests.support.waiting import eventually
+
+from .conftest import System
+
+pytestmark = pytest.mark.slow
+
+BATCH = 300
+
+
+async def test_every_referral_is_accounted_for_exactly_once_after_a_kill(
+    system: System, rabbit: AbstractRobustConnection, namespace: Namespace
+) -> None:
+    tap = await open_tap(rabbit, namespace, ["ReferralAccepted", "ReferralRejected", "GroupFilled"])
+    [enrolment] = await system.start("enrolment")
+    # Every tenth is for a course that does not exist, so both answers are in the batch.
+    events = [
+        referral_event(n, course={"type": "excel" if n % 10 == 0 else "klik-en-tik", "level": 1})
+        for n in range(BATCH)
+    ]
+    for event in events:
+        await publish(rabbit, namespace, event)
+
+    await eventually(lambda: len(tap.received) >= BATCH // 5, timeout=60, what="a fifth of the answers")
+    enrolment.kill()
+    answered_before_kill = len(tap.distinct("ReferralAccepted")) + len(tap.distinct("ReferralRejected"))
+    assert answered_before_kill < BATCH, "the batch finished before the kill; nothing was tested"
+
+    await system.start("enrolment")
+    await tap.wait_for("ReferralAccepted", BATCH - BATCH // 10, timeout=120)
+    await tap.wait_for("ReferralRejected", BATCH // 10, timeout=60)
+    await eventually(system.quiet_service("enrolment"), timeout=30, what="enrolment's outbox empty")
+
+    answers: dict[str, set[str]] = defaultdict(set)
+    for event_type in ("ReferralAccepted", "ReferralRejected"):
+        for answer in tap.distinct(event_type).values():
+            answers[answer["data"]["partner_referral_id"]].add(answer["id"])
+    assert sorted(answers) == sorted(e["data"]["partner_referral_id"] for e in events)
+    assert all(len(ids) == 1 for ids in answers.values()), "a referral was answered twice"
+
+    assert await system.scalar("enrolment", "SELECT count(*) FROM referrals") == BATCH - BATCH // 10
+    assert await system.scalar("enrolment", "SELECT count(*) FROM rejections") == BATCH // 10
+    groups = tap.distinct("GroupFilled")
+    assert len(groups) == (BATCH - BATCH // 10) // 5
+    members = [p["referral_id"] for g in groups.values() for p in g["data"]["participants"]]
+    assert len(members) == len(set(members)) == BATCH - BATCH // 10
