@@ -76,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     send = commands.add_parser("publish", help="berichten uit een JSON- of YAML-bestand versturen")
     send.add_argument("file", type=Path)
-    send.add_argument("--type", default="ReferralSubmitted", help="soort bericht (standaard ReferralSubmitted)")
+    send.add_argument(
+        "--type", default="ReferralSubmitted", help="soort bericht (standaard ReferralSubmitted)"
+    )
     send.add_argument("--source", default="urn:taalhuis:cli", help="afzender (CloudEvents source)")
     send.add_argument("--amqp-url", default=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"))
     send.add_argument("--exchange", default=os.environ.get("EVENTS_EXCHANGE", "taalhuis.events"))

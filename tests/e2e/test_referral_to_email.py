@@ -42,7 +42,11 @@ async def test_ten_referrals_give_two_groups_two_courses_and_their_mails_once(
     # Every participant appears in exactly one group's teacher mail.
     for course in courses:
         teacher = course["data"]["teacher"]["email"]
-        mails = [m for m in system.smtp.mailbox.to(teacher) if course["data"]["location"]["name"] in m.get_content()]
+        mails = [
+            m
+            for m in system.smtp.mailbox.to(teacher)
+            if course["data"]["location"]["name"] in m.get_content()
+        ]
         assert mails, f"no mail to {teacher} for course {course['data']['course_id']}"
         body = mails[0].get_content()
         for participant in course["data"]["participants"]:

@@ -76,11 +76,17 @@ class Tap:
         return list(self.distinct(event_type).values())
 
 
-async def declare_exchange(channel: aio_pika.abc.AbstractChannel, namespace: Namespace) -> aio_pika.abc.AbstractExchange:
-    return await channel.declare_exchange(namespace.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+async def declare_exchange(
+    channel: aio_pika.abc.AbstractChannel, namespace: Namespace
+) -> aio_pika.abc.AbstractExchange:
+    return await channel.declare_exchange(
+        namespace.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True
+    )
 
 
-async def open_tap(connection: AbstractRobustConnection, namespace: Namespace, routing_keys: list[str]) -> Tap:
+async def open_tap(
+    connection: AbstractRobustConnection, namespace: Namespace, routing_keys: list[str]
+) -> Tap:
     channel = await connection.channel()
     exchange = await declare_exchange(channel, namespace)
     queue = await channel.declare_queue(f"{namespace.queue_prefix}tap.{uuid.uuid4().hex[:6]}", exclusive=True)
@@ -145,7 +151,9 @@ async def drain_until(connection: AbstractRobustConnection, queue_name: str, cou
     return collected
 
 
-async def delete_namespace(connection: AbstractRobustConnection, namespace: Namespace, services: list[str]) -> None:
+async def delete_namespace(
+    connection: AbstractRobustConnection, namespace: Namespace, services: list[str]
+) -> None:
     channel = await connection.channel()
     for service in services:
         topology = namespace.topology(service)

@@ -6,6 +6,7 @@ import functools
 
 from faststream import FastStream
 from taalhuis_shared.db import make_engine
+from taalhuis_shared.events import ReferralSubmittedV1
 from taalhuis_shared.messaging.broker import make_broker
 from taalhuis_shared.messaging.parking import accepted_by
 from taalhuis_shared.messaging.relay import OutboxRelay
@@ -41,7 +42,7 @@ def build_app(settings: Settings) -> FastStream:
     policy = Policy.from_settings(settings.courses, settings.served_municipalities, settings.group_capacity)
     uow = functools.partial(UnitOfWork, engine, EnrolmentRepository, relay.wake)
 
-    async def submit_referral(event: handlers.ReferralSubmittedV1) -> None:
+    async def submit_referral(event: ReferralSubmittedV1) -> None:
         await handlers.submit_referral(event, uow(), policy)
 
     broker.include_router(build_router(queues, submit_referral))

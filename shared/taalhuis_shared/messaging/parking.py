@@ -101,7 +101,10 @@ async def park(broker: RabbitBroker, topology: Topology, msg: Any, unreadable: U
     raw = msg.raw_message
     log.warning(
         "parking message %s from %s: %s (%s)",
-        raw.message_id, raw.routing_key, unreadable.reason, unreadable.detail,
+        raw.message_id,
+        raw.routing_key,
+        unreadable.reason,
+        unreadable.detail,
     )
     # Publisher confirms are on: this returns once the parking queue has the message,
     # and only then is the original acked.

@@ -8,9 +8,12 @@ queue on it, dead-lettering into its own parking queue through a direct dead-let
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange, RabbitQueue
+from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
+
+if TYPE_CHECKING:
+    from faststream.rabbit.schemas.queue import QuorumQueueArgs
 
 
 @dataclass(frozen=True)
@@ -53,18 +56,13 @@ class Topology:
     def queue(self, first_routing_key: str) -> RabbitQueue:
         return RabbitQueue(
             self.queue_name,
-            durable=True,
+            queue_type=QueueType.QUORUM,
             routing_key=first_routing_key,
-            arguments=self.queue_arguments(),
+            arguments=cast("QuorumQueueArgs", self.queue_arguments()),
         )
 
     def parking_queue(self) -> RabbitQueue:
-        return RabbitQueue(
-            self.parking_queue_name,
-            durable=True,
-            routing_key=self.queue_name,
-            arguments={"x-queue-type": "quorum"},
-        )
+        return RabbitQueue(self.parking_queue_name, queue_type=QueueType.QUORUM, routing_key=self.queue_name)
 
     async def declare(self, broker: RabbitBroker, routing_keys: list[str]) -> None:
         """Declare exchanges, the service queue with all its bindings, and the parking queue.

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 from aio_pika.abc import AbstractRobustConnection
+from enrolment.adapters.tables import groups, referrals
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from enrolment.adapters.tables import groups, referrals
 from tests.support.broker import Namespace, drain_until, open_tap, publish
 from tests.support.referrals import referral_event
 
@@ -78,7 +78,9 @@ async def test_unreadable_messages_are_parked_with_their_reason_and_the_next_is_
     invalid = referral_event(2)
     del invalid["data"]["course"]
     async with running_enrolment():
-        await publish(rabbit, namespace, b"this is not json", routing_key="ReferralSubmitted", message_id="m-1")
+        await publish(
+            rabbit, namespace, b"this is not json", routing_key="ReferralSubmitted", message_id="m-1"
+        )
         await publish(rabbit, namespace, invalid)
         await publish(rabbit, namespace, referral_event(3))
         await tap.wait_for("ReferralAccepted", 1)

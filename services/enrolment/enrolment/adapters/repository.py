@@ -72,6 +72,8 @@ class EnrolmentRepository:
 
     async def members_of(self, group_id: str) -> list[Any]:
         rows = await self._connection.execute(
-            select(referrals).where(referrals.c.group_id == group_id).order_by(referrals.c.accepted_at, referrals.c.id)
+            select(referrals)
+            .where(referrals.c.group_id == group_id)
+            .order_by(referrals.c.accepted_at, referrals.c.id)
         )
         return list(rows)

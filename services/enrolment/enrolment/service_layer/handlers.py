@@ -80,7 +80,9 @@ async def accept(
 ) -> None:
     referral = event.data
     referral_id = str(uuid.uuid4())
-    group = await uow.repository.open_group(referral.course.type, referral.course.level, policy.group_capacity)
+    group = await uow.repository.open_group(
+        referral.course.type, referral.course.level, policy.group_capacity
+    )
     group.place(referral_id)
     await uow.repository.add_referral(
         id=referral_id,

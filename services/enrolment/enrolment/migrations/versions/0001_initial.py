@@ -5,9 +5,8 @@ Revises:
 """
 
 from alembic import op
-from taalhuis_shared.messaging.store import create_messaging_tables
-
 from enrolment.adapters.tables import metadata
+from taalhuis_shared.messaging.store import create_messaging_tables
 
 revision = "0001"
 down_revision = None
