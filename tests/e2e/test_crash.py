@@ -1,4 +1,8 @@
-"""Enrolment killed (SIGKILL) halfway through a batch, and started again: nothing lost or doubled."""
+"""Enrolment stopped halfway through a batch, and started again: nothing lost or doubled.
+
+Killed (SIGKILL, as when a container or machine dies) or stopped (SIGTERM, as `docker compose
+stop` does: finish or return the messages in hand).
+"""
 
 from __future__ import annotations
 
@@ -18,8 +22,9 @@ pytestmark = pytest.mark.slow
 BATCH = 300
 
 
-async def test_every_referral_is_accounted_for_exactly_once_after_a_kill(
-    system: System, rabbit: AbstractRobustConnection, namespace: Namespace
+@pytest.mark.parametrize("stop", ["SIGKILL", "SIGTERM"])
+async def test_every_referral_is_accounted_for_exactly_once_after_a_stop(
+    stop: str, system: System, rabbit: AbstractRobustConnection, namespace: Namespace
 ) -> None:
     tap = await open_tap(rabbit, namespace, ["ReferralAccepted", "ReferralRejected", "GroupFilled"])
     [enrolment] = await system.start("enrolment")
@@ -32,7 +37,10 @@ async def test_every_referral_is_accounted_for_exactly_once_after_a_kill(
         await publish(rabbit, namespace, event)
 
     await eventually(lambda: len(tap.received) >= BATCH // 5, timeout=60, what="a fifth of the answers")
-    enrolment.kill()
+    if stop == "SIGKILL":
+        enrolment.kill()
+    else:
+        assert enrolment.stop() == 0, enrolment.log()
     answered_before_kill = len(tap.distinct("ReferralAccepted")) + len(tap.distinct("ReferralRejected"))
     assert answered_before_kill < BATCH, "the batch finished before the kill; nothing was tested"
 

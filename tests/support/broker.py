@@ -9,6 +9,7 @@ from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+
 from taalhuis_shared.events import CONTENT_TYPE
 from taalhuis_shared.messaging.topology import Topology
 

@@ -24,7 +24,7 @@ class Mailbox:
         return "250 OK"
 
     def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if address in m["X-Envelope-To"]]
+        return [m for m in self.messages if address in m["X-Envelope-To"].split(", ")]
 
 
 def free_port() -> int:

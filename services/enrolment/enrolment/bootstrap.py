@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from faststream import FastStream
+
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.events import ReferralSubmittedV1
 from taalhuis_shared.messaging.broker import make_broker

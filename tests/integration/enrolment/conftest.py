@@ -7,12 +7,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import enrolment
 import pytest
+
+import enrolment
 from enrolment.bootstrap import build_app
 from enrolment.settings import Settings
 from taalhuis_shared.db import upgrade_schema
-
 from tests.support.broker import Namespace
 from tests.support.databases import Databases
 

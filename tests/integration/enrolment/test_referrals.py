@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 from aio_pika.abc import AbstractRobustConnection
-from enrolment.adapters.tables import groups, referrals
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from enrolment.adapters.tables import groups, referrals
 from tests.support.broker import Namespace, drain_until, open_tap, publish
 from tests.support.referrals import referral_event
 
@@ -107,3 +107,23 @@ async def test_a_group_never_exceeds_its_capacity_under_two_consumers(
     assert all(len(g["data"]["participants"]) == 5 for g in filled)
     members = [p["referral_id"] for g in filled for p in g["data"]["participants"]]
     assert len(members) == len(set(members)) == 20
+
+
+async def test_a_referral_whose_handling_keeps_failing_is_parked_by_the_delivery_limit(
+    running_enrolment: RunningEnrolment, rabbit: AbstractRobustConnection, namespace: Namespace
+) -> None:
+    async with running_enrolment(delivery_limit=2) as settings:
+        # The database refuses every write of a referral: handling fails although the input is fine.
+        engine = create_async_engine(settings.database_url)
+        async with engine.begin() as connection:
+            await connection.execute(text("ALTER TABLE referrals RENAME TO referrals_away"))
+        await engine.dispose()
+        event = referral_event(4)
+        await publish(rabbit, namespace, event)
+        parking_queue = namespace.topology("enrolment").parking_queue_name
+        [parked] = await drain_until(rabbit, parking_queue, 1)
+    assert parked.message_id == event["id"]
+    assert "x-parked-reason" not in parked.headers  # not unreadable: RabbitMQ parked it
+    [death] = parked.headers["x-death"]
+    assert death["reason"] == "delivery_limit"
+    assert json.loads(parked.body) == event

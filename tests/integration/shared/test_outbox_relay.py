@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import enrolment
 from aio_pika.abc import AbstractRobustConnection
 from faststream.rabbit import RabbitBroker
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+import enrolment
 from taalhuis_shared.db import upgrade_schema
 from taalhuis_shared.events import ReferralRejected, new_event
 from taalhuis_shared.messaging.relay import OutboxRelay
 from taalhuis_shared.messaging.store import outbox
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
-
 from tests.support.broker import Namespace, open_tap
 from tests.support.databases import Databases
 from tests.support.proxy import CuttableProxy

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from enrolment.domain import model
 from taalhuis_shared.events import ReferralSubmitted
-
 from tests.support.referrals import referral_data
 
 POLICY = model.Policy.from_settings(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from taalhuis_shared import cli
 
+from taalhuis_shared import cli
 from tests.support.referrals import referral_data
 
 

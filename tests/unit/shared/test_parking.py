@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from taalhuis_shared.events import ReferralSubmittedV1
 from taalhuis_shared.messaging import parking
-
 from tests.support.referrals import referral_event
 
 ACCEPTED = parking.accepted_by(ReferralSubmittedV1)

@@ -43,23 +43,30 @@ class EnrolmentRepository:
         await self._connection.execute(insert(rejections).values(**values))
 
     async def open_group(self, course_type: str, level: int, capacity: int) -> Group:
-        """The open group for this course and level, created if there is none, locked until commit."""
-        await self._connection.execute(
-            pg_insert(groups)
-            .values(id=str(uuid.uuid4()), course_type=course_type, level=level, capacity=capacity)
-            .on_conflict_do_nothing(
-                index_elements=["course_type", "level"], index_where=text("status = 'open'")
-            )
-        )
-        row = (
+        """The open group for this course and level, created if there is none, locked until commit.
+
+        Another transaction may fill the open group while we wait for its lock; then the row no
+        longer matches, and we go round again: by then there is a new open group, or none.
+        """
+        while True:
             await self._connection.execute(
-                select(groups.c.id, groups.c.capacity)
-                .where(groups.c.course_type == course_type)
-                .where(groups.c.level == level)
-                .where(groups.c.status == "open")
-                .with_for_update()
+                pg_insert(groups)
+                .values(id=str(uuid.uuid4()), course_type=course_type, level=level, capacity=capacity)
+                .on_conflict_do_nothing(
+                    index_elements=["course_type", "level"], index_where=text("status = 'open'")
+                )
             )
-        ).one()
+            row = (
+                await self._connection.execute(
+                    select(groups.c.id, groups.c.capacity)
+                    .where(groups.c.course_type == course_type)
+                    .where(groups.c.level == level)
+                    .where(groups.c.status == "open")
+                    .with_for_update()
+                )
+            ).first()
+            if row is not None:
+                break
         members = await self._connection.scalars(
             select(referrals.c.id).where(referrals.c.group_id == row.id).order_by(referrals.c.accepted_at)
         )

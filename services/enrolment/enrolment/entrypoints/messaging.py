@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from faststream.rabbit import RabbitRouter
+
 from taalhuis_shared.events import GroupFilledV1, ReferralAcceptedV1, ReferralRejectedV1, ReferralSubmittedV1
 from taalhuis_shared.messaging.broker import SUBSCRIBER_OPTIONS
 from taalhuis_shared.messaging.topology import Topology

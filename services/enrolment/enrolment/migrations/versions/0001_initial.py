@@ -5,6 +5,7 @@ Revises:
 """
 
 from alembic import op
+
 from enrolment.adapters.tables import metadata
 from taalhuis_shared.messaging.store import create_messaging_tables
 

@@ -1,0 +1,1 @@
+"""Notifications service: e-mails teachers and partners' contact persons about their courses."""

@@ -1,0 +1,1 @@
+"""Notifications adapters: the mail outbox table, its repository and the SMTP sender."""

@@ -1,0 +1,1 @@
+"""Notifications use cases: what happens when an event arrives."""

@@ -1,0 +1,1 @@
+"""Scheduling adapters: its database tables, its repository and the slots file."""

@@ -1,0 +1,1 @@
+"""Scheduling use cases: what happens when an event arrives."""
