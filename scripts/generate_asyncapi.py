@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from enrolment.entrypoints import messaging as enrolment
 from faststream import FastStream
 from faststream.rabbit import RabbitBroker
 from faststream.specification import AsyncAPI
+
+from enrolment.entrypoints import messaging as enrolment
 from notifications.entrypoints import messaging as notifications
 from scheduling.entrypoints import messaging as scheduling
 from taalhuis_shared.messaging.topology import Topology
