@@ -9,7 +9,6 @@ the row again: consumers are idempotent on the event id.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from faststream.rabbit import RabbitBroker, RabbitExchange
@@ -17,14 +16,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..events.envelope import CONTENT_TYPE
+from .polling import PollingWorker
 from .store import outbox
 
 log = logging.getLogger(__name__)
 
-MAX_PAUSE = 30.0
 
+class OutboxRelay(PollingWorker):
+    name = "outbox-relay"
 
-class OutboxRelay:
     def __init__(
         self,
         engine: AsyncEngine,
@@ -35,47 +35,14 @@ class OutboxRelay:
         batch_size: int = 100,
         publish_timeout: float = 10.0,
     ) -> None:
+        super().__init__(poll_interval=poll_interval, batch_size=batch_size)
         self._engine = engine
         self._broker = broker
         self._exchange = exchange
-        self._poll_interval = poll_interval
-        self._batch_size = batch_size
         self._publish_timeout = publish_timeout
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.failures_in_a_row = 0
 
-    def wake(self) -> None:
-        """Call after a commit that added outbox rows: publish now rather than at the next poll."""
-        self._wakeup.set()
-
-    @property
-    def alive(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                published, failed = await self.publish_pending()
-            except Exception:  # database unreachable: keep trying, the rows are safe
-                log.exception("outbox relay could not read the outbox")
-                published, failed = 0, True
-            self.failures_in_a_row = self.failures_in_a_row + 1 if failed else 0
-            if published == self._batch_size and not failed:
-                continue
-            pause = self._poll_interval * 2 ** min(self.failures_in_a_row, 5)
-            self._wakeup.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=min(pause, MAX_PAUSE))
+    async def run_once(self) -> tuple[int, bool]:
+        return await self.publish_pending()
 
     async def publish_pending(self) -> tuple[int, bool]:
         """Publish one batch; returns how many were published and whether a publish failed."""

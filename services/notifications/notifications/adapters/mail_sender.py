@@ -8,8 +8,6 @@ error and waits a growing pause of its own: SMTP being down delays mail, it neve
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,13 +16,13 @@ import aiosmtplib
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from taalhuis_shared.messaging.polling import PollingWorker
+
 from ..domain.mails import Mail, as_email, bare_address
 from .tables import mails
 
 log = logging.getLogger(__name__)
 
-# Pause of the loop after failures, as the outbox relay does.
-MAX_PAUSE = 30.0
 # Longest wait of one mail between attempts: after an SMTP outage mail goes out within this.
 MAX_MAIL_PAUSE = 300.0
 
@@ -40,7 +38,9 @@ class MailServer:
     starttls: bool = False
 
 
-class MailSender:
+class MailSender(PollingWorker):
+    name = "mail-sender"
+
     def __init__(
         self,
         engine: AsyncEngine,
@@ -51,47 +51,14 @@ class MailSender:
         batch_size: int = 50,
         send_timeout: float = 30.0,
     ) -> None:
+        super().__init__(poll_interval=poll_interval, batch_size=batch_size)
         self._engine = engine
         self._server = server
         self._mail_from = mail_from
-        self._poll_interval = poll_interval
-        self._batch_size = batch_size
         self._send_timeout = send_timeout
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.failures_in_a_row = 0
 
-    def wake(self) -> None:
-        """Call after a commit that added mails: send now rather than at the next poll."""
-        self._wakeup.set()
-
-    @property
-    def alive(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="mail-sender")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                sent, failed = await self.send_due()
-            except Exception:  # database unreachable: keep trying, the mails are safe
-                log.exception("mail sender could not read the mail outbox")
-                sent, failed = 0, True
-            self.failures_in_a_row = self.failures_in_a_row + 1 if failed else 0
-            if sent == self._batch_size and not failed:
-                continue
-            pause = self._poll_interval * 2 ** min(self.failures_in_a_row, 5)
-            self._wakeup.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=min(pause, MAX_PAUSE))
+    async def run_once(self) -> tuple[int, bool]:
+        return await self.send_due()
 
     async def send_due(self) -> tuple[int, bool]:
         """Send up to a batch of due mails; returns how many were sent and whether one failed.

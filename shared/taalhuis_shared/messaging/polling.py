@@ -1,0 +1,63 @@
+"""A background loop that works off a table of pending rows: the outbox relay, the mail sender.
+
+It runs a round at once when woken (after a commit that added rows), otherwise every poll
+interval; after failures it pauses longer and longer, up to half a minute, and keeps trying.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from abc import ABC, abstractmethod
+
+log = logging.getLogger(__name__)
+
+MAX_PAUSE = 30.0
+
+
+class PollingWorker(ABC):
+    name = "polling-worker"
+
+    def __init__(self, *, poll_interval: float, batch_size: int) -> None:
+        self._poll_interval = poll_interval
+        self._batch_size = batch_size
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.failures_in_a_row = 0
+
+    @abstractmethod
+    async def run_once(self) -> tuple[int, bool]:
+        """Work off up to a batch; return how many rows were done and whether one failed."""
+
+    def wake(self) -> None:
+        """Call after a commit that added rows: work now rather than at the next poll."""
+        self._wakeup.set()
+
+    @property
+    def alive(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=self.name)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                done, failed = await self.run_once()
+            except Exception:  # database unreachable: keep trying, the rows are safe
+                log.exception("%s could not read its table", self.name)
+                done, failed = 0, True
+            self.failures_in_a_row = self.failures_in_a_row + 1 if failed else 0
+            if done == self._batch_size and not failed:
+                continue  # more may be waiting
+            pause = self._poll_interval * 2 ** min(self.failures_in_a_row, 5)
+            self._wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=min(pause, MAX_PAUSE))
