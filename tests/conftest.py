@@ -45,8 +45,8 @@ def servers() -> Iterator[tuple[str, str]]:
             rabbit_port = compose.get_service_port("rabbitmq", 5672)
             pg_port = compose.get_service_port("postgres", 5432)
             yield (
-                f"amqp://guest:guest@127.0.0.1:{rabbit_port}/",
-                f"postgresql+asyncpg://postgres:postgres@127.0.0.1:{pg_port}/postgres",
+                f"amqp://admin:taalhuis-admin-demo@127.0.0.1:{rabbit_port}/",
+                f"postgresql+asyncpg://postgres:postgres-demo@127.0.0.1:{pg_port}/postgres",
             )
         return
     yield (

@@ -54,7 +54,8 @@ def to_events(items: list[dict[str, Any]], event_type: str, source: str) -> list
 
 
 async def publish(events: list[dict[str, Any]], amqp_url: str, exchange_name: str) -> None:
-    exchange = RabbitExchange(exchange_name, type=ExchangeType.TOPIC, durable=True)
+    # declare=False: a partner user may write to the exchange, not configure it.
+    exchange = RabbitExchange(exchange_name, type=ExchangeType.TOPIC, durable=True, declare=False)
     async with RabbitBroker(amqp_url, logger=None) as broker:
         await broker.declare_exchange(exchange)
         for event in events:
