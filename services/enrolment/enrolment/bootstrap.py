@@ -8,8 +8,7 @@ from faststream import FastStream
 
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.events import ReferralSubmittedV1
-from taalhuis_shared.messaging.broker import make_broker
-from taalhuis_shared.messaging.parking import accepted_by
+from taalhuis_shared.messaging.broker import service_broker
 from taalhuis_shared.messaging.relay import OutboxRelay
 from taalhuis_shared.messaging.topology import Topology
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
@@ -25,20 +24,14 @@ SERVICE = "enrolment"
 
 
 def topology(settings: Settings) -> Topology:
-    return Topology(settings.events_exchange, settings.queue_prefix, SERVICE, settings.delivery_limit)
+    return Topology.of(settings, SERVICE)
 
 
 def build_app(settings: Settings) -> FastStream:
     """Build the whole service without connecting to anything; connecting happens on start."""
     queues = topology(settings)
     engine = make_engine(settings.database_url)
-    broker = make_broker(
-        settings.amqp_url,
-        topology=queues,
-        accepted=accepted_by(*CONSUMES),
-        prefetch_count=settings.prefetch_count,
-        graceful_timeout=settings.graceful_timeout,
-    )
+    broker = service_broker(settings, queues, CONSUMES)
     relay = OutboxRelay(engine, broker, queues.exchange(), poll_interval=settings.outbox_poll_interval)
     policy = Policy.from_settings(settings.courses, settings.served_municipalities, settings.group_capacity)
     uow = functools.partial(UnitOfWork, engine, EnrolmentRepository, relay.wake)

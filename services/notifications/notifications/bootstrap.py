@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.events import CourseScheduledV1
-from taalhuis_shared.messaging.broker import make_broker
-from taalhuis_shared.messaging.parking import accepted_by
+from taalhuis_shared.messaging.broker import service_broker
 from taalhuis_shared.messaging.topology import Topology
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from taalhuis_shared.runtime import service_app
@@ -29,7 +28,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def topology(settings: Settings) -> Topology:
-    return Topology(settings.events_exchange, settings.queue_prefix, SERVICE, settings.delivery_limit)
+    return Topology.of(settings, SERVICE)
 
 
 def mail_sender(settings: Settings, engine: AsyncEngine) -> MailSender:
@@ -51,13 +50,7 @@ def build_app(settings: Settings) -> FastStream:
     """Build the whole service without connecting to anything; connecting happens on start."""
     queues = topology(settings)
     engine = make_engine(settings.database_url)
-    broker = make_broker(
-        settings.amqp_url,
-        topology=queues,
-        accepted=accepted_by(*CONSUMES),
-        prefetch_count=settings.prefetch_count,
-        graceful_timeout=settings.graceful_timeout,
-    )
+    broker = service_broker(settings, queues, CONSUMES)
     sender = mail_sender(settings, engine)
     style = mail_style(settings)
     uow = functools.partial(UnitOfWork, engine, MailRepository)

@@ -9,8 +9,7 @@ from faststream import FastStream
 
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.events import GroupFilledV1
-from taalhuis_shared.messaging.broker import make_broker
-from taalhuis_shared.messaging.parking import accepted_by
+from taalhuis_shared.messaging.broker import service_broker
 from taalhuis_shared.messaging.relay import OutboxRelay
 from taalhuis_shared.messaging.topology import Topology
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
@@ -27,7 +26,7 @@ SERVICE = "scheduling"
 
 
 def topology(settings: Settings) -> Topology:
-    return Topology(settings.events_exchange, settings.queue_prefix, SERVICE, settings.delivery_limit)
+    return Topology.of(settings, SERVICE)
 
 
 def planning_policy(settings: Settings) -> Policy:
@@ -46,13 +45,7 @@ def build_app(settings: Settings) -> FastStream:
     queues = topology(settings)
     policy = planning_policy(settings)
     engine = make_engine(settings.database_url)
-    broker = make_broker(
-        settings.amqp_url,
-        topology=queues,
-        accepted=accepted_by(*CONSUMES),
-        prefetch_count=settings.prefetch_count,
-        graceful_timeout=settings.graceful_timeout,
-    )
+    broker = service_broker(settings, queues, CONSUMES)
     relay = OutboxRelay(engine, broker, queues.exchange(), poll_interval=settings.outbox_poll_interval)
     uow = functools.partial(UnitOfWork, engine, SchedulingRepository, relay.wake)
 

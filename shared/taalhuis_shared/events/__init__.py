@@ -9,6 +9,7 @@ from .catalogue import (
     ReferralRejectedV1,
     ReferralSubmittedV1,
     envelope_of,
+    type_of,
 )
 from .common import ContactPerson, CourseRef, GroupMember, PartnerContact
 from .courses import CourseScheduled, Location, Session, Teacher
@@ -44,4 +45,5 @@ __all__ = [
     "envelope_of",
     "event_key",
     "new_event",
+    "type_of",
 ]

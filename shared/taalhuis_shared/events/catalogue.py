@@ -63,3 +63,8 @@ CATALOGUE: dict[str, type[CloudEvent]] = {
 
 def envelope_of(data: type[EventData]) -> type[CloudEvent]:
     return ENVELOPES[data]
+
+
+def type_of(envelope: type[CloudEvent]) -> str:
+    """The event type a typed envelope stands for: its `type` literal."""
+    return str(envelope.model_fields["type"].annotation.__args__[0])  # type: ignore[union-attr]

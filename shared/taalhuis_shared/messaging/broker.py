@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from faststream import AckPolicy
-from faststream.rabbit import Channel, RabbitBroker
+from faststream.rabbit import Channel, RabbitBroker, RabbitRouter
 
+from ..events.catalogue import type_of
 from ..events.envelope import CloudEvent
-from .parking import parking_middleware
+from .parking import accepted_by, parking_middleware
+from .settings import ServiceSettings
 from .topology import Topology
 
 
@@ -30,6 +32,34 @@ def make_broker(
     )
     broker.add_middleware(parking_middleware(broker, topology, accepted))
     return broker
+
+
+def service_broker(
+    settings: ServiceSettings, topology: Topology, consumes: Sequence[type[CloudEvent]]
+) -> RabbitBroker:
+    """The broker of a service that consumes the given event types, from its settings."""
+    return make_broker(
+        settings.amqp_url,
+        topology=topology,
+        accepted=accepted_by(*consumes),
+        prefetch_count=settings.prefetch_count,
+        graceful_timeout=settings.graceful_timeout,
+    )
+
+
+def declare_publishers(
+    router: RabbitRouter, topology: Topology, publishes: Sequence[type[CloudEvent]]
+) -> None:
+    """Describe what a service publishes (through its outbox relay) in the AsyncAPI document."""
+    for envelope in publishes:
+        event_type = type_of(envelope)
+        router.publisher(
+            exchange=topology.exchange(),
+            routing_key=event_type,
+            title=f"{topology.service}:{event_type}",
+            schema=envelope,
+            persist=True,
+        )
 
 
 async def decode_json(message: Any, original: Any = None) -> Any:

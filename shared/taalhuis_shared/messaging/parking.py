@@ -19,6 +19,7 @@ from faststream.middlewares import BaseMiddleware
 from faststream.rabbit import RabbitBroker
 from pydantic import ValidationError
 
+from ..events.catalogue import type_of
 from ..events.envelope import CloudEvent, event_key
 from .topology import Topology
 
@@ -71,9 +72,7 @@ def accepted_by(*envelopes: type[CloudEvent]) -> dict[str, type[CloudEvent]]:
     """The catalogue keys of the given typed envelopes."""
     keys = {}
     for envelope in envelopes:
-        event_type = envelope.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
-        version = envelope.model_fields["dataversion"].default
-        keys[event_key(event_type, version)] = envelope
+        keys[event_key(type_of(envelope), envelope.model_fields["dataversion"].default)] = envelope
     return keys
 
 

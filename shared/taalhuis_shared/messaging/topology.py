@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
 
+from .settings import ServiceSettings
+
 if TYPE_CHECKING:
     from faststream.rabbit.schemas.queue import QuorumQueueArgs
 
@@ -22,6 +24,10 @@ class Topology:
     queue_prefix: str
     service: str
     delivery_limit: int = 10
+
+    @classmethod
+    def of(cls, settings: ServiceSettings, service: str) -> Topology:
+        return cls(settings.events_exchange, settings.queue_prefix, service, settings.delivery_limit)
 
     @property
     def dead_letter_exchange(self) -> str:

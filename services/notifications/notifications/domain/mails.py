@@ -20,8 +20,18 @@ from taalhuis_shared.events import ContactPerson, CourseRef, CourseScheduled, Gr
 # Written out here: the machine's locale may not be Dutch, or may not exist at all.
 DAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
 MONTHS = [
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
 ]
 COURSE_NAMES = {"klik-en-tik": "Klik & Tik", "digisterker": "Digisterker"}
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from faststream.rabbit import RabbitRouter
 
 from taalhuis_shared.events import CloudEvent, CourseScheduledV1
-from taalhuis_shared.messaging.broker import SUBSCRIBER_OPTIONS
+from taalhuis_shared.messaging.broker import SUBSCRIBER_OPTIONS, declare_publishers
 from taalhuis_shared.messaging.topology import Topology
 
 CONSUMES = [CourseScheduledV1]
@@ -30,4 +30,5 @@ def build_router(
     async def on_course_scheduled(event: CourseScheduledV1) -> None:
         await announce_course(event)
 
+    declare_publishers(router, topology, PUBLISHES)
     return router

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from faststream.rabbit import RabbitRouter
 
 from taalhuis_shared.events import CourseScheduledV1, GroupFilledV1, GroupUnschedulableV1
-from taalhuis_shared.messaging.broker import SUBSCRIBER_OPTIONS
+from taalhuis_shared.messaging.broker import SUBSCRIBER_OPTIONS, declare_publishers
 from taalhuis_shared.messaging.topology import Topology
 
 CONSUMES = [GroupFilledV1]
@@ -29,14 +29,5 @@ def build_router(
     async def on_group_filled(event: GroupFilledV1) -> None:
         await schedule_group(event)
 
-    # Published through the outbox relay; declared here so the AsyncAPI document shows them.
-    for envelope in PUBLISHES:
-        event_type = envelope.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
-        router.publisher(
-            exchange=topology.exchange(),
-            routing_key=event_type,
-            title=f"scheduling:{event_type}",
-            schema=envelope,
-            persist=True,
-        )
+    declare_publishers(router, topology, PUBLISHES)
     return router
