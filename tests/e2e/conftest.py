@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from tests.support.broker import Namespace
 from tests.support.databases import Databases
 from tests.support.processes import ServiceProcess
+from tests.support.referrals import ENROLMENT_FILE
 from tests.support.smtp import SmtpServer
 
 
@@ -34,6 +35,7 @@ class System:
             "MAIL_POLL_INTERVAL": "0.2",
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(self.smtp.port),
+            "ENROLMENT_FILE": str(ENROLMENT_FILE),
         }
         process = ServiceProcess(service, env, self.workdir)
         self.processes.append(process)

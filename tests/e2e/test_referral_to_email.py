@@ -8,7 +8,7 @@ import pytest
 from aio_pika.abc import AbstractRobustConnection
 
 from tests.support.broker import Namespace, open_tap, publish
-from tests.support.referrals import referral_event
+from tests.support.referrals import intake_event, referral_event
 from tests.support.waiting import eventually
 
 from .conftest import System
@@ -24,6 +24,7 @@ async def test_ten_referrals_give_two_groups_two_courses_and_their_mails_once(
 ) -> None:
     tap = await open_tap(rabbit, namespace, ["GroupFilled", "CourseScheduled"])
     await system.start("enrolment", "scheduling", "notifications")
+    await publish(rabbit, namespace, intake_event(groups=2))
     for number in range(10):
         await publish(rabbit, namespace, referral_event(number))
 
@@ -58,6 +59,7 @@ async def test_a_referral_delivered_twice_enrols_once_and_mails_once(
 ) -> None:
     tap = await open_tap(rabbit, namespace, ["ReferralAccepted", "CourseScheduled"])
     await system.start("enrolment", "scheduling", "notifications")
+    await publish(rabbit, namespace, intake_event(groups=1))
     events = [referral_event(number) for number in range(5)]
     for event in [*events, events[2]]:
         await publish(rabbit, namespace, event)

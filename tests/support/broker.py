@@ -104,6 +104,7 @@ async def publish(
     event: dict[str, Any] | bytes,
     routing_key: str | None = None,
     message_id: str | None = None,
+    user_id: str | None = None,
 ) -> None:
     """Publish as a partner would: persistent, confirmed, message id = CloudEvents id."""
     channel = await connection.channel(publisher_confirms=True)
@@ -117,6 +118,7 @@ async def publish(
                 message_id=message_id or (event["id"] if isinstance(event, dict) else None),
                 content_type=CONTENT_TYPE,
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                user_id=user_id,
             ),
             routing_key=key,
         )

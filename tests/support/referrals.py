@@ -1,10 +1,23 @@
-"""Example referrals, as a partner would send them."""
+"""Example events as partners, the coordinator and scheduling send them to enrolment."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Any
 
-from taalhuis_shared.events import ReferralSubmitted, new_event
+from taalhuis_shared.events import (
+    CourseCompleted,
+    EarlyClosureRequested,
+    IntakeOpened,
+    ReferralSubmitted,
+    ReferralWithdrawn,
+    new_event,
+)
+
+# Courses and partners for tests: promen publishes as RabbitMQ user `promen`; `gouwe` as `guest`,
+# the user the tests connect with, so that a user_id the broker accepts can be tested both ways.
+ENROLMENT_FILE = Path(__file__).parent / "enrolment.yaml"
 
 
 def referral_data(number: int, **changes: Any) -> dict[str, Any]:
@@ -31,3 +44,45 @@ def referral_event(number: int, **changes: Any) -> dict[str, Any]:
     return new_event(
         ReferralSubmitted.model_validate(referral_data(number, **changes)), source="urn:partner:promen"
     )
+
+
+def intake_event(
+    course_type: str = "klik-en-tik", groups: int = 1, intake_id: str | None = None, **changes: Any
+) -> dict[str, Any]:
+    data = {
+        "intake_id": intake_id or f"intake-{course_type}-{groups}",
+        "course_type": course_type,
+        "groups": groups,
+        "from_date": date(2027, 1, 4),
+        "locations": ["Bibliotheek Gouda, De Chocoladefabriek"],
+        **changes,
+    }
+    return new_event(IntakeOpened.model_validate(data), source="urn:taalhuis:coordinator")
+
+
+def withdrawal_event(number: int, partner_id: str = "promen") -> dict[str, Any]:
+    data = ReferralWithdrawn(partner_id=partner_id, partner_referral_id=f"PRM-{number:04d}")
+    return new_event(data, source=f"urn:partner:{partner_id}")
+
+
+def early_closure_event(
+    course_type: str = "klik-en-tik", level: int = 1, language_group: str = "NT1"
+) -> dict[str, Any]:
+    data = EarlyClosureRequested.model_validate(
+        {"course": {"type": course_type, "level": level}, "language_group": language_group}
+    )
+    return new_event(data, source="urn:taalhuis:coordinator")
+
+
+def completion_event(group: dict[str, Any], completed_on: date) -> dict[str, Any]:
+    """CourseCompleted for a group, as scheduling sends it after the last session."""
+    data = CourseCompleted.model_validate(
+        {
+            "course_id": f"course-{group['group_id']}",
+            "group_id": group["group_id"],
+            "course": group["course"],
+            "completed_on": completed_on,
+            "participants": group["participants"],
+        }
+    )
+    return new_event(data, source="urn:taalhuis:scheduling")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from taalhuis_shared.messaging.settings import ServiceSettings
 
-MIDDEN_HOLLAND = "Gouda,Bodegraven-Reeuwijk,Krimpenerwaard,Waddinxveen,Zuidplas"
+PACKAGED_CONFIG = Path(__file__).parent / "enrolment.yaml"
 
 
 class Settings(ServiceSettings):
     database_url: str
-    group_capacity: int = 5
-    served_municipalities: str = MIDDEN_HOLLAND
-    # course type:number of levels, comma separated
-    courses: str = "klik-en-tik:3,digisterker:3"
+    # Courses offered and partners (YAML); the packaged example when unset.
+    enrolment_file: str | None = None
+
+    @property
+    def enrolment_path(self) -> Path:
+        return Path(self.enrolment_file) if self.enrolment_file else PACKAGED_CONFIG

@@ -2,37 +2,72 @@
 
 from .catalogue import (
     CATALOGUE,
+    CourseCompletedV1,
     CourseScheduledV1,
+    EarlyClosureRefusedV1,
+    EarlyClosureRequestedV1,
+    GroupChangedV1,
     GroupFilledV1,
     GroupUnschedulableV1,
+    IntakeOpenedV1,
+    ParticipantPlacedV1,
     ReferralAcceptedV1,
     ReferralRejectedV1,
     ReferralSubmittedV1,
+    ReferralWithdrawnV1,
+    WithdrawalProcessedV1,
     envelope_of,
     type_of,
 )
 from .common import ContactPerson, CourseRef, GroupMember, PartnerContact
-from .courses import CourseScheduled, Location, Session, Teacher
+from .courses import CourseCompleted, CourseScheduled, Location, Session, Teacher
 from .envelope import CONTENT_TYPE, CloudEvent, EventData, event_key, new_event
-from .groups import GroupFilled, GroupUnschedulable
-from .referrals import Participant, ReferralAccepted, ReferralRejected, ReferralSubmitted
+from .groups import (
+    EarlyClosureRefused,
+    EarlyClosureRequested,
+    GroupChanged,
+    GroupFilled,
+    GroupUnschedulable,
+    IntakeOpened,
+)
+from .referrals import (
+    Participant,
+    ParticipantPlaced,
+    ReferralAccepted,
+    ReferralRejected,
+    ReferralSubmitted,
+    ReferralWithdrawn,
+    WithdrawalProcessed,
+)
 
 __all__ = [
     "CATALOGUE",
     "CONTENT_TYPE",
     "CloudEvent",
     "ContactPerson",
+    "CourseCompleted",
+    "CourseCompletedV1",
     "CourseRef",
     "CourseScheduled",
     "CourseScheduledV1",
+    "EarlyClosureRefused",
+    "EarlyClosureRefusedV1",
+    "EarlyClosureRequested",
+    "EarlyClosureRequestedV1",
     "EventData",
+    "GroupChanged",
+    "GroupChangedV1",
     "GroupFilled",
     "GroupFilledV1",
     "GroupMember",
     "GroupUnschedulable",
     "GroupUnschedulableV1",
+    "IntakeOpened",
+    "IntakeOpenedV1",
     "Location",
     "Participant",
+    "ParticipantPlaced",
+    "ParticipantPlacedV1",
     "PartnerContact",
     "ReferralAccepted",
     "ReferralAcceptedV1",
@@ -40,8 +75,12 @@ __all__ = [
     "ReferralRejectedV1",
     "ReferralSubmitted",
     "ReferralSubmittedV1",
+    "ReferralWithdrawn",
+    "ReferralWithdrawnV1",
     "Session",
     "Teacher",
+    "WithdrawalProcessed",
+    "WithdrawalProcessedV1",
     "envelope_of",
     "event_key",
     "new_event",

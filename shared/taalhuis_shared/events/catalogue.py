@@ -1,15 +1,33 @@
-"""The typed envelope of every event type and version the system knows: the event catalogue."""
+"""The typed envelope of every event type and version the system knows: the event catalogue.
+
+One small class per event and version, written out so that handlers can be typed with them.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from .courses import CourseScheduled
+from .courses import CourseCompleted, CourseScheduled
 from .envelope import CloudEvent, EventData, event_key
-from .groups import GroupFilled, GroupUnschedulable
-from .referrals import ReferralAccepted, ReferralRejected, ReferralSubmitted
+from .groups import (
+    EarlyClosureRefused,
+    EarlyClosureRequested,
+    GroupChanged,
+    GroupFilled,
+    GroupUnschedulable,
+    IntakeOpened,
+)
+from .referrals import (
+    ParticipantPlaced,
+    ReferralAccepted,
+    ReferralRejected,
+    ReferralSubmitted,
+    ReferralWithdrawn,
+    WithdrawalProcessed,
+)
 
 
+# fmt: off
 class ReferralSubmittedV1(CloudEvent):
     type: Literal["ReferralSubmitted"]
     dataversion: Literal["1"] = "1"
@@ -28,10 +46,52 @@ class ReferralRejectedV1(CloudEvent):
     data: ReferralRejected
 
 
+class ParticipantPlacedV1(CloudEvent):
+    type: Literal["ParticipantPlaced"]
+    dataversion: Literal["1"] = "1"
+    data: ParticipantPlaced
+
+
+class ReferralWithdrawnV1(CloudEvent):
+    type: Literal["ReferralWithdrawn"]
+    dataversion: Literal["1"] = "1"
+    data: ReferralWithdrawn
+
+
+class WithdrawalProcessedV1(CloudEvent):
+    type: Literal["WithdrawalProcessed"]
+    dataversion: Literal["1"] = "1"
+    data: WithdrawalProcessed
+
+
+class IntakeOpenedV1(CloudEvent):
+    type: Literal["IntakeOpened"]
+    dataversion: Literal["1"] = "1"
+    data: IntakeOpened
+
+
+class EarlyClosureRequestedV1(CloudEvent):
+    type: Literal["EarlyClosureRequested"]
+    dataversion: Literal["1"] = "1"
+    data: EarlyClosureRequested
+
+
+class EarlyClosureRefusedV1(CloudEvent):
+    type: Literal["EarlyClosureRefused"]
+    dataversion: Literal["1"] = "1"
+    data: EarlyClosureRefused
+
+
 class GroupFilledV1(CloudEvent):
     type: Literal["GroupFilled"]
     dataversion: Literal["1"] = "1"
     data: GroupFilled
+
+
+class GroupChangedV1(CloudEvent):
+    type: Literal["GroupChanged"]
+    dataversion: Literal["1"] = "1"
+    data: GroupChanged
 
 
 class GroupUnschedulableV1(CloudEvent):
@@ -46,13 +106,28 @@ class CourseScheduledV1(CloudEvent):
     data: CourseScheduled
 
 
+class CourseCompletedV1(CloudEvent):
+    type: Literal["CourseCompleted"]
+    dataversion: Literal["1"] = "1"
+    data: CourseCompleted
+# fmt: on
+
+
 ENVELOPES: dict[type[EventData], type[CloudEvent]] = {
     ReferralSubmitted: ReferralSubmittedV1,
     ReferralAccepted: ReferralAcceptedV1,
     ReferralRejected: ReferralRejectedV1,
+    ParticipantPlaced: ParticipantPlacedV1,
+    ReferralWithdrawn: ReferralWithdrawnV1,
+    WithdrawalProcessed: WithdrawalProcessedV1,
+    IntakeOpened: IntakeOpenedV1,
+    EarlyClosureRequested: EarlyClosureRequestedV1,
+    EarlyClosureRefused: EarlyClosureRefusedV1,
     GroupFilled: GroupFilledV1,
+    GroupChanged: GroupChangedV1,
     GroupUnschedulable: GroupUnschedulableV1,
     CourseScheduled: CourseScheduledV1,
+    CourseCompleted: CourseCompletedV1,
 }
 
 # `ReferralSubmitted.v1` -> its typed envelope

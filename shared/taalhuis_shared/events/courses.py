@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from .common import CourseRef, GroupMember, PartnerContact
@@ -43,3 +45,15 @@ class CourseScheduled(EventData):
     sessions: list[Session] = Field(min_length=1)
     participants: list[GroupMember]
     contacts: list[PartnerContact]
+
+
+class CourseCompleted(EventData):
+    """Published by scheduling after a course's last session, for the participants' history."""
+
+    event_type = "CourseCompleted"
+
+    course_id: str
+    group_id: str
+    course: CourseRef
+    completed_on: date
+    participants: list[GroupMember]

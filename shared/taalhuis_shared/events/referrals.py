@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -33,7 +34,12 @@ class ReferralSubmitted(EventData):
     municipality_of_work: str | None = Field(default=None, max_length=100)
     can_read_and_write_a_little: bool
     consent_to_share_data: bool
-    language_group: Literal["NT1", "NT2"] | None = None
+    language_group: Literal["NT1", "NT2"] | None = Field(
+        default=None, description="NT1: Dutch mother tongue; NT2: Dutch as a second language"
+    )
+    preferred_locations: list[str] = Field(
+        default_factory=list, max_length=5, examples=[["Bibliotheek Gouda", "Promen Gouda"]]
+    )
     contact: ContactPerson
 
     @model_validator(mode="after")
@@ -44,9 +50,22 @@ class ReferralSubmitted(EventData):
 
 
 class ReferralAccepted(EventData):
-    """Published by enrolment: the referral is accepted and the participant placed in a group."""
+    """Published by enrolment: the referral is accepted; the participant waits for a group."""
 
     event_type = "ReferralAccepted"
+
+    referral_id: str
+    partner_id: str
+    partner_referral_id: str
+    course: CourseRef
+    language_group: Literal["NT1", "NT2"] | None = None
+    waiting_position: int = Field(ge=1, description="Place on the waiting list for this course")
+
+
+class ParticipantPlaced(EventData):
+    """Published by enrolment: a waiting participant has a place in a group."""
+
+    event_type = "ParticipantPlaced"
 
     referral_id: str
     partner_id: str
@@ -65,3 +84,27 @@ class ReferralRejected(EventData):
     reason_code: str = Field(examples=["municipality-not-served"])
     reason: str = Field(description="Plain Dutch, for the partner's contact person")
     reason_en: str = Field(description="The same in English")
+    retake_possible_from: date | None = Field(
+        default=None, description="For `retake-too-soon`: the first day a new referral can be accepted"
+    )
+
+
+class ReferralWithdrawn(EventData):
+    """Published by a partner: this employee no longer takes part."""
+
+    event_type = "ReferralWithdrawn"
+
+    partner_id: str = Field(min_length=1, max_length=100)
+    partner_referral_id: str = Field(min_length=1, max_length=100)
+
+
+class WithdrawalProcessed(EventData):
+    """Published by enrolment: what a withdrawal changed, with a stable outcome code."""
+
+    event_type = "WithdrawalProcessed"
+
+    partner_id: str
+    partner_referral_id: str
+    outcome: str = Field(examples=["removed-from-waiting-list"])
+    reason: str = Field(description="Plain Dutch, for the partner's contact person")
+    reason_en: str

@@ -15,6 +15,7 @@ from enrolment.settings import Settings
 from taalhuis_shared.db import upgrade_schema
 from tests.support.broker import Namespace
 from tests.support.databases import Databases
+from tests.support.referrals import ENROLMENT_FILE
 
 MIGRATIONS = Path(enrolment.__file__).parent / "migrations"
 
@@ -29,6 +30,7 @@ async def enrolment_settings(databases: Databases, namespace: Namespace, amqp_ur
         events_exchange=namespace.events_exchange,
         queue_prefix=namespace.queue_prefix,
         outbox_poll_interval=0.2,
+        enrolment_file=str(ENROLMENT_FILE),
     )
 
 

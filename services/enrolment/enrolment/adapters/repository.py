@@ -1,86 +1,206 @@
-"""Reading and writing referrals and groups in enrolment's database."""
+"""Reading and writing referrals, waiting lists, intakes and groups in enrolment's database."""
 
 from __future__ import annotations
 
-import uuid
+from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Row, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.model import Group
-from .tables import groups, referrals, rejections
+from ..domain.model import WaitingList
+from .tables import groups, history, intakes, referrals
+
+ACTIVE = ("waiting", "placed")
 
 
 class EnrolmentRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def is_known(self, partner_id: str, partner_referral_id: str) -> bool:
-        found = await self._connection.scalar(
-            select(func.count())
-            .select_from(referrals)
-            .where(referrals.c.partner_id == partner_id)
-            .where(referrals.c.partner_referral_id == partner_referral_id)
-        )
-        return bool(found)
+    async def lock_course(self, course_type: str) -> None:
+        """Serialise everything that touches one course type's waiting lists, intakes and groups.
 
-    async def is_enrolled(self, partner_id: str, employee_reference: str, course_type: str) -> bool:
-        found = await self._connection.scalar(
-            select(func.count())
-            .select_from(referrals)
-            .where(referrals.c.partner_id == partner_id)
-            .where(referrals.c.employee_reference == employee_reference)
-            .where(referrals.c.course_type == course_type)
-        )
-        return bool(found)
-
-    async def add_referral(self, **values: Any) -> None:
-        await self._connection.execute(insert(referrals).values(**values))
-
-    async def add_rejection(self, **values: Any) -> None:
-        await self._connection.execute(insert(rejections).values(**values))
-
-    async def open_group(self, course_type: str, level: int, capacity: int) -> Group:
-        """The open group for this course and level, created if there is none, locked until commit.
-
-        Another transaction may fill the open group while we wait for its lock; then the row no
-        longer matches, and we go round again: by then there is a new open group, or none.
+        Held until commit. Cheap (one course type at a time, milliseconds each), and it makes
+        positions, group forming and replacements exact with several enrolment processes.
         """
-        while True:
-            await self._connection.execute(
-                pg_insert(groups)
-                .values(id=str(uuid.uuid4()), course_type=course_type, level=level, capacity=capacity)
-                .on_conflict_do_nothing(
-                    index_elements=["course_type", "level"], index_where=text("status = 'open'")
-                )
-            )
-            row = (
-                await self._connection.execute(
-                    select(groups.c.id, groups.c.capacity)
-                    .where(groups.c.course_type == course_type)
-                    .where(groups.c.level == level)
-                    .where(groups.c.status == "open")
-                    .with_for_update()
-                )
-            ).first()
-            if row is not None:
-                break
-        members = await self._connection.scalars(
-            select(referrals.c.id).where(referrals.c.group_id == row.id).order_by(referrals.c.accepted_at)
-        )
-        return Group(row.id, course_type, level, row.capacity, list(members))
-
-    async def mark_filled(self, group_id: str) -> None:
         await self._connection.execute(
-            update(groups).where(groups.c.id == group_id).values(status="filled", filled_at=func.now())
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"enrolment:{course_type}"}
         )
 
-    async def members_of(self, group_id: str) -> list[Any]:
+    # --- referrals -----------------------------------------------------------------------
+
+    async def find(self, partner_id: str, partner_referral_id: str) -> Row[Any] | None:
+        return (
+            await self._connection.execute(
+                select(referrals)
+                .where(referrals.c.partner_id == partner_id)
+                .where(referrals.c.partner_referral_id == partner_referral_id)
+            )
+        ).first()
+
+    async def is_known(self, partner_id: str, partner_referral_id: str) -> bool:
+        if await self.find(partner_id, partner_referral_id) is not None:
+            return True
+        noted = await self._connection.scalar(
+            select(func.count())
+            .select_from(history)
+            .where(history.c.partner_id == partner_id)
+            .where(history.c.partner_referral_id == partner_referral_id)
+        )
+        return bool(noted)
+
+    async def is_enrolled(self, partner_id: str, employee: str, course_type: str, level: int) -> bool:
+        found = await self._connection.scalar(
+            select(func.count())
+            .select_from(referrals)
+            .where(referrals.c.partner_id == partner_id)
+            .where(referrals.c.employee_reference == employee)
+            .where(referrals.c.course_type == course_type)
+            .where(referrals.c.level == level)
+            .where(referrals.c.status.in_(ACTIVE))
+        )
+        return bool(found)
+
+    async def last_completion(
+        self, partner_id: str, employee: str, course_type: str, level: int
+    ) -> date | None:
+        completed: date | None = await self._connection.scalar(
+            select(func.max(referrals.c.completed_on))
+            .where(referrals.c.partner_id == partner_id)
+            .where(referrals.c.employee_reference == employee)
+            .where(referrals.c.course_type == course_type)
+            .where(referrals.c.level == level)
+            .where(referrals.c.status == "completed")
+        )
+        return completed
+
+    async def add_referral(self, **values: Any) -> int:
+        """Store an accepted referral as waiting; returns its arrival number."""
+        arrival = await self._connection.scalar(
+            insert(referrals).values(status="waiting", **values).returning(referrals.c.arrival)
+        )
+        return int(arrival)
+
+    async def waiting_position(self, course_type: str, level: int, language_group: str, arrival: int) -> int:
+        position = await self._connection.scalar(
+            select(func.count())
+            .select_from(referrals)
+            .where(referrals.c.status == "waiting")
+            .where(referrals.c.course_type == course_type)
+            .where(referrals.c.level == level)
+            .where(referrals.c.language_group == language_group)
+            .where(referrals.c.arrival <= arrival)
+        )
+        return int(position or 0)
+
+    async def set_status(self, referral_id: str, status: str, **values: Any) -> None:
+        await self._connection.execute(
+            update(referrals).where(referrals.c.id == referral_id).values(status=status, **values)
+        )
+
+    async def note(self, partner_id: str, partner_referral_id: str, what: str, detail: str = "") -> None:
+        """Add a line to a referral's history, for the coordinator and operations."""
+        await self._connection.execute(
+            insert(history).values(
+                partner_id=partner_id, partner_referral_id=partner_referral_id, what=what, detail=detail
+            )
+        )
+
+    # --- waiting lists and intakes ---------------------------------------------------------
+
+    async def add_intake(self, intake_id: str, course_type: str, groups_total: int, from_date: date,
+                         locations: list[str]) -> bool:  # fmt: skip
+        """Open capacity; False when this intake was opened before (changes nothing)."""
+        added = await self._connection.execute(
+            pg_insert(intakes)
+            .values(
+                id=intake_id,
+                course_type=course_type,
+                groups_total=groups_total,
+                from_date=from_date,
+                locations=locations,
+            )
+            .on_conflict_do_nothing()
+            .returning(intakes.c.id)
+        )
+        return added.first() is not None
+
+    async def intake_with_room(self, course_type: str) -> Row[Any] | None:
+        """The oldest intake for this course type that still has room for a group."""
+        return (
+            await self._connection.execute(
+                select(intakes)
+                .where(intakes.c.course_type == course_type)
+                .where(intakes.c.groups_used < intakes.c.groups_total)
+                .order_by(intakes.c.opened_at, intakes.c.id)
+                .limit(1)
+            )
+        ).first()
+
+    async def use_intake(self, intake_id: str) -> None:
+        await self._connection.execute(
+            update(intakes).where(intakes.c.id == intake_id).values(groups_used=intakes.c.groups_used + 1)
+        )
+
+    async def waiting_lists(self, course_type: str) -> list[WaitingList]:
+        rows = await self._connection.execute(
+            select(
+                referrals.c.level,
+                referrals.c.language_group,
+                func.count().label("waiting"),
+                func.min(referrals.c.arrival).label("first_arrival"),
+            )
+            .where(referrals.c.status == "waiting")
+            .where(referrals.c.course_type == course_type)
+            .group_by(referrals.c.level, referrals.c.language_group)
+        )
+        return [WaitingList(r.level, r.language_group, r.waiting, r.first_arrival) for r in rows]
+
+    async def first_waiting(
+        self, course_type: str, level: int, language_group: str, limit: int
+    ) -> list[Row[Any]]:
+        rows = await self._connection.execute(
+            select(referrals)
+            .where(referrals.c.status == "waiting")
+            .where(referrals.c.course_type == course_type)
+            .where(referrals.c.level == level)
+            .where(referrals.c.language_group == language_group)
+            .order_by(referrals.c.arrival)
+            .limit(limit)
+        )
+        return list(rows)
+
+    # --- groups ------------------------------------------------------------------------------
+
+    async def create_group(self, **values: Any) -> None:
+        await self._connection.execute(insert(groups).values(**values))
+
+    async def place(self, referral_id: str, group_id: str, capacity: int, seat: int) -> None:
+        await self.set_status(referral_id, "placed", group_id=group_id, group_capacity=capacity, seat=seat)
+
+    async def group(self, group_id: str) -> Row[Any] | None:
+        return (await self._connection.execute(select(groups).where(groups.c.id == group_id))).first()
+
+    async def members(self, group_id: str) -> list[Row[Any]]:
         rows = await self._connection.execute(
             select(referrals)
             .where(referrals.c.group_id == group_id)
-            .order_by(referrals.c.accepted_at, referrals.c.id)
+            .where(referrals.c.status == "placed")
+            .order_by(referrals.c.seat)
+        )
+        return list(rows)
+
+    async def set_group(self, group_id: str, **values: Any) -> None:
+        await self._connection.execute(update(groups).where(groups.c.id == group_id).values(**values))
+
+    async def complete_members(self, group_id: str, completed_on: date) -> list[Row[Any]]:
+        rows = await self._connection.execute(
+            update(referrals)
+            .where(referrals.c.group_id == group_id)
+            .where(referrals.c.status == "placed")
+            .values(status="completed", completed_on=completed_on)
+            .returning(referrals.c.partner_id, referrals.c.partner_referral_id)
         )
         return list(rows)

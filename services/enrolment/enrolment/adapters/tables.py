@@ -1,16 +1,28 @@
-"""Enrolment's tables. Only what enrolment needs of a person is stored: no full records."""
+"""Enrolment's tables. Only what enrolment needs of a person is stored: no full records.
+
+The group invariants live here, not only in code: a participant holds a numbered seat in a group,
+seats are unique per group and never above the group's capacity (a check over a composite
+foreign key that copies the capacity), and a person waits for or follows a course only once.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
     Column,
+    Date,
     DateTime,
-    ForeignKey,
+    ForeignKeyConstraint,
+    Identity,
     Index,
     Integer,
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
     func,
     text,
@@ -18,24 +30,34 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+intakes = Table(
+    "intakes",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("course_type", String(50), nullable=False, index=True),
+    Column("groups_total", Integer, nullable=False),
+    Column("groups_used", Integer, nullable=False, server_default="0"),
+    Column("from_date", Date, nullable=False),
+    Column("locations", JSON, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("groups_used BETWEEN 0 AND groups_total", name="intake_not_overused"),
+)
+
 groups = Table(
     "groups",
     metadata,
     Column("id", String(36), primary_key=True),
     Column("course_type", String(50), nullable=False),
     Column("level", Integer, nullable=False),
+    Column("language_group", String(3), nullable=False),
     Column("capacity", Integer, nullable=False),
-    Column("status", String(20), nullable=False, server_default="open"),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("filled_at", DateTime(timezone=True), nullable=True),
-    # At most one group per course and level is open at a time.
-    Index(
-        "one_open_group_per_course",
-        "course_type",
-        "level",
-        unique=True,
-        postgresql_where=text("status = 'open'"),
-    ),
+    Column("status", String(20), nullable=False, server_default="formed"),
+    Column("intake_id", String(100), nullable=False),
+    Column("closed_early", Boolean, nullable=False, server_default="false"),
+    Column("formed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("first_session", Date, nullable=True),
+    Column("last_session", Date, nullable=True),
+    UniqueConstraint("id", "capacity", name="group_capacity_key"),
 )
 
 referrals = Table(
@@ -49,19 +71,53 @@ referrals = Table(
     Column("display_name", String(120), nullable=False),
     Column("course_type", String(50), nullable=False),
     Column("level", Integer, nullable=False),
+    Column("language_group", String(3), nullable=False),
+    Column("preferred_locations", JSON, nullable=False),
     Column("contact_name", String(200), nullable=False),
     Column("contact_email", String(320), nullable=False),
-    Column("group_id", String(36), ForeignKey("groups.id"), nullable=True),
+    # waiting -> placed -> completed; or withdrawn (before the course) / left (during it)
+    Column("status", String(20), nullable=False),
+    Column("arrival", BigInteger, Identity(), nullable=False, unique=True),
+    Column("group_id", String(36), nullable=True),
+    Column("group_capacity", Integer, nullable=True),
+    Column("seat", Integer, nullable=True),
     Column("accepted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("completed_on", Date, nullable=True),
     UniqueConstraint("partner_id", "partner_referral_id", name="one_referral_per_partner_id"),
+    UniqueConstraint("group_id", "seat", name="one_participant_per_seat"),
+    ForeignKeyConstraint(["group_id", "group_capacity"], ["groups.id", "groups.capacity"]),
+    CheckConstraint("seat BETWEEN 1 AND group_capacity", name="seat_within_capacity"),
+    CheckConstraint("(group_id IS NULL) = (seat IS NULL)", name="seat_with_group"),
+    CheckConstraint("status <> 'waiting' OR group_id IS NULL", name="waiting_without_group"),
+    CheckConstraint("status <> 'placed' OR group_id IS NOT NULL", name="placed_in_a_group"),
+    # A person waits for, or follows, the same course only once at a time.
+    Index(
+        "one_active_enrolment_per_course",
+        "partner_id",
+        "employee_reference",
+        "course_type",
+        "level",
+        unique=True,
+        postgresql_where=text("status IN ('waiting', 'placed')"),
+    ),
+    Index(
+        "waiting_lists",
+        "course_type",
+        "level",
+        "language_group",
+        "arrival",
+        postgresql_where=text("status = 'waiting'"),
+    ),
 )
 
-rejections = Table(
-    "rejections",
+history = Table(
+    "referral_history",
     metadata,
-    Column("event_id", String(200), primary_key=True),
+    Column("id", BigInteger, Identity(), primary_key=True),
     Column("partner_id", String(100), nullable=False),
     Column("partner_referral_id", String(100), nullable=False),
-    Column("reason_code", String(50), nullable=False),
-    Column("rejected_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("what", String(40), nullable=False),
+    Column("detail", Text, nullable=False, server_default=""),
+    Index("history_of_referral", "partner_id", "partner_referral_id"),
 )

@@ -1,10 +1,14 @@
-"""Who may enrol, and how participants fill a group."""
+"""Who may enrol, how people wait, and how groups form: the enrolment rules, without I/O."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import calendar
+from dataclasses import dataclass
+from datetime import date
 
 from taalhuis_shared.events import ReferralSubmitted
+
+NO_LANGUAGE_GROUP = ""  # waiting list of those referred without NT1/NT2
 
 
 @dataclass(frozen=True)
@@ -14,12 +18,28 @@ class Rejection:
     code: str
     reason: str
     reason_en: str
+    retake_possible_from: date | None = None
 
 
+UNKNOWN_PARTNER = Rejection(
+    "unknown-partner",
+    "Deze organisatie is geen samenwerkingspartner van de bibliotheek.",
+    "This organisation is not a partner of the library.",
+)
+PARTNER_MISMATCH = Rejection(
+    "partner-mismatch",
+    "Deze aanmelding is verstuurd door een andere organisatie dan de partner die erin staat.",
+    "This referral was sent by another organisation than the partner it names.",
+)
 UNKNOWN_COURSE = Rejection(
     "unknown-course",
     "Deze cursus of dit niveau bestaat niet.",
     "This course or level does not exist.",
+)
+COURSE_NOT_FOR_PARTNER = Rejection(
+    "course-not-for-partner",
+    "Uw organisatie doet niet mee aan deze cursus.",
+    "Your organisation does not take part in this course.",
 )
 MUNICIPALITY_NOT_SERVED = Rejection(
     "municipality-not-served",
@@ -43,42 +63,99 @@ DUPLICATE_REFERRAL = Rejection(
 )
 ALREADY_ENROLLED = Rejection(
     "already-enrolled",
-    "Deze deelnemer staat al ingeschreven voor deze cursus.",
-    "This participant is already enrolled in this course.",
+    "Deze deelnemer wacht al op deze cursus of doet er al aan mee.",
+    "This participant is already waiting for or following this course.",
 )
+
+
+def retake_too_soon(possible_from: date) -> Rejection:
+    return Rejection(
+        "retake-too-soon",
+        f"Deze deelnemer heeft de cursus onlangs gevolgd. Opnieuw meedoen kan vanaf "
+        f"{dutch_date(possible_from)}.",
+        f"This participant completed the course recently; a retake is possible from "
+        f"{possible_from.isoformat()}.",
+        possible_from,
+    )
+
+
+@dataclass(frozen=True)
+class CourseOffer:
+    """A course type the library gives: its levels and the size of its groups."""
+
+    type: str
+    levels: int
+    group_capacity: int = 5
+    minimum_group_size: int = 3
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A partner organisation that may refer its employees."""
+
+    id: str
+    name: str
+    amqp_user: str
+    municipalities: frozenset[str]
+    courses: frozenset[str]
 
 
 @dataclass(frozen=True)
 class Policy:
-    """What the library offers: course types with their number of levels, where, group size."""
-
-    courses: dict[str, int]
-    served_municipalities: frozenset[str]
-    group_capacity: int = 5
-
-    @classmethod
-    def from_settings(cls, courses: str, municipalities: str, group_capacity: int) -> Policy:
-        offered = {}
-        for item in courses.split(","):
-            name, _, levels = item.strip().partition(":")
-            offered[name] = int(levels)
-        served = frozenset(m.strip().casefold() for m in municipalities.split(",") if m.strip())
-        return cls(offered, served, group_capacity)
+    courses: dict[str, CourseOffer]
+    partners: dict[str, Partner]
+    retake_after_months: int = 12
 
 
-def check_eligibility(referral: ReferralSubmitted, policy: Policy) -> Rejection | None:
-    """The first eligibility rule the referral breaks, or None when it may enrol."""
-    levels = policy.courses.get(referral.course.type)
-    if levels is None or not 1 <= referral.course.level <= levels:
+def check_referral(referral: ReferralSubmitted, policy: Policy, publisher: str | None) -> Rejection | None:
+    """The first rule the referral itself breaks, or None. `publisher` is the AMQP user_id, if set.
+
+    RabbitMQ has already checked a user_id against the connection's user, so when it is present
+    it says who really sent the message.
+    """
+    partner = policy.partners.get(referral.partner_id)
+    if partner is None:
+        return UNKNOWN_PARTNER
+    if publisher is not None and publisher != partner.amqp_user:
+        return PARTNER_MISMATCH
+    offer = policy.courses.get(referral.course.type)
+    if offer is None or not 1 <= referral.course.level <= offer.levels:
         return UNKNOWN_COURSE
+    if offer.type not in partner.courses:
+        return COURSE_NOT_FOR_PARTNER
     places = {referral.municipality_of_residence, referral.municipality_of_work}
-    if not any(p and p.strip().casefold() in policy.served_municipalities for p in places):
+    if not any(p and p.strip().casefold() in partner.municipalities for p in places):
         return MUNICIPALITY_NOT_SERVED
     if not referral.can_read_and_write_a_little:
         return CANNOT_READ_OR_WRITE
     if not referral.consent_to_share_data:
         return NO_CONSENT
     return None
+
+
+def check_retake(last_completed: date | None, today: date, months: int) -> Rejection | None:
+    """A completed course may be taken again once `months` have passed since it ended."""
+    if last_completed is None:
+        return None
+    possible_from = add_months(last_completed, months)
+    return retake_too_soon(possible_from) if today < possible_from else None
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; the month's last day when it is shorter (31 Jan + 1 = 28 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+MONTHS = [
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+]  # fmt: skip
+
+
+def dutch_date(day: date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def display_name(given_name: str, family_name: str) -> str:
@@ -91,21 +168,26 @@ def display_name(given_name: str, family_name: str) -> str:
     return f"{given_name.strip()} {main[0][0].upper()}."
 
 
-@dataclass
-class Group:
-    """A group being formed for one course and level; full at its capacity."""
+@dataclass(frozen=True)
+class WaitingList:
+    """One waiting list (course type, level, language group) as seen when forming groups."""
 
-    id: str
-    course_type: str
     level: int
-    capacity: int
-    members: list[str] = field(default_factory=list)
+    language_group: str
+    waiting: int
+    first_arrival: int  # arrival number of the one waiting longest
 
-    @property
-    def is_full(self) -> bool:
-        return len(self.members) >= self.capacity
 
-    def place(self, referral_id: str) -> None:
-        if self.is_full:
-            raise ValueError(f"group {self.id} is full")
-        self.members.append(referral_id)
+def next_full_group(lists: list[WaitingList], capacity: int) -> WaitingList | None:
+    """Which list forms the next group: of those with enough people, the one waiting longest."""
+    full = [w for w in lists if w.waiting >= capacity]
+    return min(full, key=lambda w: w.first_arrival) if full else None
+
+
+def preferred_locations(preferences: list[list[str]]) -> list[str]:
+    """The participants' preferred locations, most wanted first (ties: first mentioned first)."""
+    counts: dict[str, int] = {}
+    for own in preferences:
+        for location in own:
+            counts[location] = counts.get(location, 0) + 1
+    return sorted(counts, key=lambda location: -counts[location])

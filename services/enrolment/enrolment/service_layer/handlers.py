@@ -1,19 +1,36 @@
-"""What enrolment does with a referral: check it, answer the partner, place the participant."""
+"""What enrolment does with each event: referrals, intakes, early closures, withdrawals, courses.
+
+Every handler runs in one unit of work: the inbox entry, the changes and the events they cause
+commit together. Everything that touches a course type's waiting lists and groups first takes
+that course type's lock, so several enrolment processes keep positions and groups exact.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
 
 from taalhuis_shared.events import (
     ContactPerson,
+    CourseCompletedV1,
     CourseRef,
+    CourseScheduledV1,
+    EarlyClosureRefused,
+    EarlyClosureRequestedV1,
+    GroupChanged,
     GroupFilled,
     GroupMember,
+    IntakeOpenedV1,
+    ParticipantPlaced,
     PartnerContact,
     ReferralAccepted,
     ReferralRejected,
     ReferralSubmittedV1,
+    ReferralWithdrawnV1,
+    WithdrawalProcessed,
     new_event,
 )
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
@@ -24,42 +41,55 @@ from ..domain import model
 log = logging.getLogger(__name__)
 
 SOURCE = "urn:taalhuis:enrolment"
+Uow = UnitOfWork[EnrolmentRepository]
+
+
+def _language(code: str) -> Any:
+    return code or None
+
+
+# --- referrals ---------------------------------------------------------------------------------
 
 
 async def submit_referral(
-    event: ReferralSubmittedV1, uow: UnitOfWork[EnrolmentRepository], policy: model.Policy
+    event: ReferralSubmittedV1, uow: Uow, policy: model.Policy, publisher: str | None, today: date
 ) -> None:
     referral = event.data
     async with uow:
         if not await uow.first_time(event):
             log.info("referral event %s was handled before; nothing to do", event.id)
             return
-        rejection = model.check_eligibility(referral, policy)
-        if rejection is None and await uow.repository.is_known(
-            referral.partner_id, referral.partner_referral_id
-        ):
-            rejection = model.DUPLICATE_REFERRAL
-        if rejection is None and await uow.repository.is_enrolled(
-            referral.partner_id, referral.participant.employee_reference, referral.course.type
-        ):
-            rejection = model.ALREADY_ENROLLED
+        await uow.repository.lock_course(referral.course.type)
+        rejection = model.check_referral(referral, policy, publisher) or await _check_history(
+            uow, referral, policy, today
+        )
         if rejection is not None:
-            await reject(event, rejection, uow)
-        else:
-            await accept(event, uow, policy)
+            await reject(referral, rejection, uow)
+            return
+        await accept(event, uow)
+        await form_groups(uow, policy, referral.course.type)
 
 
-async def reject(
-    event: ReferralSubmittedV1, rejection: model.Rejection, uow: UnitOfWork[EnrolmentRepository]
-) -> None:
-    referral = event.data
+async def _check_history(
+    uow: Uow, referral: Any, policy: model.Policy, today: date
+) -> model.Rejection | None:
+    repository = uow.repository
+    person = (referral.partner_id, referral.participant.employee_reference)
+    course = (referral.course.type, referral.course.level)
+    if await repository.is_known(referral.partner_id, referral.partner_referral_id):
+        return model.DUPLICATE_REFERRAL
+    if await repository.is_enrolled(*person, *course):
+        return model.ALREADY_ENROLLED
+    last_completed = await repository.last_completion(*person, *course)
+    return model.check_retake(last_completed, today, policy.retake_after_months)
+
+
+async def reject(referral: Any, rejection: model.Rejection, uow: Uow) -> None:
     log.info("referral %s/%s rejected: %s", referral.partner_id, referral.partner_referral_id, rejection.code)
-    await uow.repository.add_rejection(
-        event_id=event.id,
-        partner_id=referral.partner_id,
-        partner_referral_id=referral.partner_referral_id,
-        reason_code=rejection.code,
-    )
+    if rejection is not model.DUPLICATE_REFERRAL:  # the history is the first referral's
+        await uow.repository.note(
+            referral.partner_id, referral.partner_referral_id, "rejected", rejection.code
+        )
     await uow.publish(
         new_event(
             ReferralRejected(
@@ -68,6 +98,7 @@ async def reject(
                 reason_code=rejection.code,
                 reason=rejection.reason,
                 reason_en=rejection.reason_en,
+                retake_possible_from=rejection.retake_possible_from,
             ),
             source=SOURCE,
             subject=referral.partner_referral_id,
@@ -75,16 +106,11 @@ async def reject(
     )
 
 
-async def accept(
-    event: ReferralSubmittedV1, uow: UnitOfWork[EnrolmentRepository], policy: model.Policy
-) -> None:
+async def accept(event: ReferralSubmittedV1, uow: Uow) -> None:
     referral = event.data
     referral_id = str(uuid.uuid4())
-    group = await uow.repository.open_group(
-        referral.course.type, referral.course.level, policy.group_capacity
-    )
-    group.place(referral_id)
-    await uow.repository.add_referral(
+    language_group = referral.language_group or model.NO_LANGUAGE_GROUP
+    arrival = await uow.repository.add_referral(
         id=referral_id,
         event_id=event.id,
         partner_id=referral.partner_id,
@@ -93,11 +119,18 @@ async def accept(
         display_name=model.display_name(referral.participant.given_name, referral.participant.family_name),
         course_type=referral.course.type,
         level=referral.course.level,
+        language_group=language_group,
+        preferred_locations=referral.preferred_locations,
         contact_name=referral.contact.name,
         contact_email=str(referral.contact.email),
-        group_id=group.id,
     )
-    log.info("referral %s accepted into group %s", referral_id, group.id)
+    position = await uow.repository.waiting_position(
+        referral.course.type, referral.course.level, language_group, arrival
+    )
+    await uow.repository.note(
+        referral.partner_id, referral.partner_referral_id, "accepted", f"wachtlijst {position}"
+    )
+    log.info("referral %s accepted, waiting at position %d", referral_id, position)
     await uow.publish(
         new_event(
             ReferralAccepted(
@@ -105,44 +138,303 @@ async def accept(
                 partner_id=referral.partner_id,
                 partner_referral_id=referral.partner_referral_id,
                 course=referral.course,
-                group_id=group.id,
+                language_group=referral.language_group,
+                waiting_position=position,
             ),
             source=SOURCE,
             subject=referral.partner_referral_id,
         )
     )
-    if group.is_full:
-        await fill(group, uow)
 
 
-async def fill(group: model.Group, uow: UnitOfWork[EnrolmentRepository]) -> None:
-    await uow.repository.mark_filled(group.id)
-    members = await uow.repository.members_of(group.id)
-    contacts = {
-        (m.partner_id, m.contact_email): PartnerContact(
-            partner_id=m.partner_id, contact=ContactPerson(name=m.contact_name, email=m.contact_email)
+# --- capacity and groups -----------------------------------------------------------------------
+
+
+async def open_intake(event: IntakeOpenedV1, uow: Uow, policy: model.Policy) -> None:
+    intake = event.data
+    async with uow:
+        if not await uow.first_time(event):
+            return
+        await uow.repository.lock_course(intake.course_type)
+        opened = await uow.repository.add_intake(
+            intake.intake_id, intake.course_type, intake.groups, intake.from_date, intake.locations
         )
-        for m in members
-    }
-    log.info("group %s is full with %d participants", group.id, len(members))
+        if not opened:
+            log.info("intake %s was opened before; nothing to do", intake.intake_id)
+            return
+        log.info("intake %s opened: %d groups of %s", intake.intake_id, intake.groups, intake.course_type)
+        await form_groups(uow, policy, intake.course_type)
+
+
+async def form_groups(uow: Uow, policy: model.Policy, course_type: str) -> None:
+    """Form full groups while there is open capacity and a waiting list long enough."""
+    offer = policy.courses.get(course_type)
+    if offer is None:
+        return
+    while (intake := await uow.repository.intake_with_room(course_type)) is not None:
+        waiting_list = model.next_full_group(
+            await uow.repository.waiting_lists(course_type), offer.group_capacity
+        )
+        if waiting_list is None:
+            return
+        members = await uow.repository.first_waiting(
+            course_type, waiting_list.level, waiting_list.language_group, offer.group_capacity
+        )
+        await form_group(uow, offer, intake, members, closed_early=False)
+
+
+async def close_early(event: EarlyClosureRequestedV1, uow: Uow, policy: model.Policy) -> None:
+    request = event.data
+    language_group = request.language_group or model.NO_LANGUAGE_GROUP
+    async with uow:
+        if not await uow.first_time(event):
+            return
+        await uow.repository.lock_course(request.course.type)
+        offer = policy.courses.get(request.course.type)
+        intake = await uow.repository.intake_with_room(request.course.type)
+        members = (
+            await uow.repository.first_waiting(
+                request.course.type, request.course.level, language_group, offer.group_capacity
+            )
+            if offer
+            else []
+        )
+        if offer is None or len(members) < offer.minimum_group_size:
+            minimum = offer.minimum_group_size if offer else 0
+            await _refuse_closure(
+                uow, event, "too-few-waiting",
+                f"Er wachten te weinig deelnemers: {len(members)}, minstens {minimum} nodig.",
+                f"Too few participants waiting: {len(members)}, at least {minimum} needed.",
+            )  # fmt: skip
+            return
+        if intake is None:
+            await _refuse_closure(
+                uow, event, "no-capacity",
+                "Er is geen ruimte voor een nieuwe groep. Open eerst een nieuwe instroom.",
+                "There is no room for a new group. Open an intake first.",
+            )  # fmt: skip
+            return
+        await form_group(uow, offer, intake, members, closed_early=True)
+
+
+async def _refuse_closure(
+    uow: Uow, event: EarlyClosureRequestedV1, code: str, reason: str, reason_en: str
+) -> None:
+    log.info(
+        "early closure of %s level %d refused: %s", event.data.course.type, event.data.course.level, code
+    )
+    await uow.publish(
+        new_event(
+            EarlyClosureRefused(
+                course=event.data.course,
+                language_group=event.data.language_group,
+                reason_code=code,
+                reason=reason,
+                reason_en=reason_en,
+            ),
+            source=SOURCE,
+        )
+    )
+
+
+async def form_group(
+    uow: Uow, offer: model.CourseOffer, intake: Any, members: Sequence[Any], *, closed_early: bool
+) -> None:
+    group_id = str(uuid.uuid4())
+    first = members[0]
+    await uow.repository.create_group(
+        id=group_id,
+        course_type=offer.type,
+        level=first.level,
+        language_group=first.language_group,
+        capacity=offer.group_capacity,
+        intake_id=intake.id,
+        closed_early=closed_early,
+    )
+    await uow.repository.use_intake(intake.id)
+    for seat, member in enumerate(members, start=1):
+        await uow.repository.place(member.id, group_id, offer.group_capacity, seat)
+        await _announce_placement(uow, member, group_id)
+    log.info("group %s formed with %d participants (closed early: %s)", group_id, len(members), closed_early)
     await uow.publish(
         new_event(
             GroupFilled(
+                group_id=group_id,
+                course=CourseRef(type=offer.type, level=first.level),
+                language_group=_language(first.language_group),
+                capacity=offer.group_capacity,
+                participants=[_member(m) for m in members],
+                contacts=_contacts(members),
+                closed_early=closed_early,
+                earliest_start=intake.from_date,
+                locations=intake.locations,
+                preferred_locations=model.preferred_locations([m.preferred_locations for m in members]),
+            ),
+            source=SOURCE,
+            subject=group_id,
+        )
+    )
+
+
+async def _announce_placement(uow: Uow, member: Any, group_id: str) -> None:
+    await uow.repository.note(member.partner_id, member.partner_referral_id, "placed", f"groep {group_id}")
+    await uow.publish(
+        new_event(
+            ParticipantPlaced(
+                referral_id=member.id,
+                partner_id=member.partner_id,
+                partner_referral_id=member.partner_referral_id,
+                course=CourseRef(type=member.course_type, level=member.level),
+                group_id=group_id,
+            ),
+            source=SOURCE,
+            subject=member.partner_referral_id,
+        )
+    )
+
+
+def _member(row: Any) -> GroupMember:
+    return GroupMember(
+        referral_id=row.id,
+        partner_id=row.partner_id,
+        partner_referral_id=row.partner_referral_id,
+        display_name=row.display_name,
+    )
+
+
+def _contacts(rows: Sequence[Any]) -> list[PartnerContact]:
+    contacts = {
+        (r.partner_id, r.contact_email): PartnerContact(
+            partner_id=r.partner_id, contact=ContactPerson(name=r.contact_name, email=r.contact_email)
+        )
+        for r in rows
+    }
+    return list(contacts.values())
+
+
+# --- withdrawals -------------------------------------------------------------------------------
+
+WITHDRAWAL_OUTCOMES = {
+    "removed-from-waiting-list": (
+        "De deelnemer staat niet meer op de wachtlijst.",
+        "The participant has been removed from the waiting list.",
+    ),
+    "removed-from-group": (
+        "De deelnemer is uit de groep gehaald. Iemand van de wachtlijst krijgt de plek als die er is.",
+        "The participant has left the group; the next person waiting takes the place, if any.",
+    ),
+    "left-during-course": (
+        "De cursus is al begonnen. We hebben genoteerd dat de deelnemer stopt.",
+        "The course has started; we noted that the participant stops.",
+    ),
+    "not-found": (
+        "We kennen deze aanmelding niet, of ze is niet aangenomen.",
+        "We do not know this referral, or it was not accepted.",
+    ),
+    "already-ended": (
+        "Deze aanmelding loopt niet meer: de deelnemer is al gestopt of klaar.",
+        "This referral has already ended.",
+    ),
+}
+
+
+async def withdraw(event: ReferralWithdrawnV1, uow: Uow, today: date) -> None:
+    request = event.data
+    async with uow:
+        if not await uow.first_time(event):
+            return
+        referral = await uow.repository.find(request.partner_id, request.partner_referral_id)
+        if referral is None:
+            outcome = "not-found"
+        else:
+            await uow.repository.lock_course(referral.course_type)
+            referral = await uow.repository.find(request.partner_id, request.partner_referral_id)
+            assert referral is not None
+            outcome = await _withdraw(uow, referral, today)
+            await uow.repository.note(referral.partner_id, referral.partner_referral_id, "withdrawn", outcome)
+        log.info("withdrawal of %s/%s: %s", request.partner_id, request.partner_referral_id, outcome)
+        reason, reason_en = WITHDRAWAL_OUTCOMES[outcome]
+        await uow.publish(
+            new_event(
+                WithdrawalProcessed(
+                    partner_id=request.partner_id,
+                    partner_referral_id=request.partner_referral_id,
+                    outcome=outcome,
+                    reason=reason,
+                    reason_en=reason_en,
+                ),
+                source=SOURCE,
+                subject=request.partner_referral_id,
+            )
+        )
+
+
+async def _withdraw(uow: Uow, referral: Any, today: date) -> str:
+    if referral.status == "waiting":
+        await uow.repository.set_status(referral.id, "withdrawn")
+        return "removed-from-waiting-list"
+    if referral.status != "placed":
+        return "already-ended"
+    group = await uow.repository.group(referral.group_id)
+    assert group is not None
+    if group.first_session is not None and group.first_session <= today:
+        await uow.repository.set_status(referral.id, "left")
+        await _announce_change(uow, group, removed=[referral], added=[])
+        return "left-during-course"
+    await uow.repository.set_status(referral.id, "withdrawn", group_id=None, group_capacity=None, seat=None)
+    # The first person waiting for this course, level and language group takes the seat.
+    added = await uow.repository.first_waiting(group.course_type, group.level, group.language_group, 1)
+    for replacement in added:
+        await uow.repository.place(replacement.id, group.id, group.capacity, referral.seat)
+        await _announce_placement(uow, replacement, group.id)
+    await _announce_change(uow, group, removed=[referral], added=added)
+    return "removed-from-group"
+
+
+async def _announce_change(uow: Uow, group: Any, removed: list[Any], added: list[Any]) -> None:
+    members = await uow.repository.members(group.id)
+    await uow.publish(
+        new_event(
+            GroupChanged(
                 group_id=group.id,
                 course=CourseRef(type=group.course_type, level=group.level),
-                capacity=group.capacity,
-                participants=[
-                    GroupMember(
-                        referral_id=m.id,
-                        partner_id=m.partner_id,
-                        partner_referral_id=m.partner_referral_id,
-                        display_name=m.display_name,
-                    )
-                    for m in members
-                ],
-                contacts=list(contacts.values()),
+                removed=[_member(r) for r in removed],
+                added=[_member(r) for r in added],
+                participants=[_member(m) for m in members],
+                contacts=_contacts(members),
             ),
             source=SOURCE,
             subject=group.id,
         )
     )
+
+
+# --- what scheduling tells us --------------------------------------------------------------------
+
+
+async def record_schedule(event: CourseScheduledV1, uow: Uow) -> None:
+    """Keep the group's course dates: a withdrawal before the first session frees the place."""
+    course = event.data
+    async with uow:
+        if not await uow.first_time(event):
+            return
+        first = min(s.start for s in course.sessions).date()
+        last = max(s.start for s in course.sessions).date()
+        await uow.repository.set_group(
+            course.group_id, status="scheduled", first_session=first, last_session=last
+        )
+
+
+async def record_completion(event: CourseCompletedV1, uow: Uow) -> None:
+    """The participants completed the course: the retake rule counts from this day."""
+    course = event.data
+    async with uow:
+        if not await uow.first_time(event):
+            return
+        completed = await uow.repository.complete_members(course.group_id, course.completed_on)
+        await uow.repository.set_group(course.group_id, status="completed")
+        for row in completed:
+            await uow.repository.note(
+                row.partner_id, row.partner_referral_id, "completed", course.completed_on.isoformat()
+            )
+        log.info("group %s completed on %s", course.group_id, course.completed_on)
