@@ -1,8 +1,10 @@
 """`taalhuis`: publish events from a JSON or YAML file, for partners and operations.
 
     taalhuis publish referrals.yaml --source urn:partner:promen
+    taalhuis intake klik-en-tik --groups 2 --from 2027-01-04 --location "Bibliotheek Gouda"
+    taalhuis close-early klik-en-tik 1 --language NT1
 
-The file holds one event's data or a list of them (the `data` part only, or whole CloudEvents).
+For `publish`, the file holds one event's data or a list of them (the `data` part only, or whole CloudEvents).
 Every item is checked against the contract before anything is sent.
 """
 
@@ -72,21 +74,64 @@ async def publish(events: list[dict[str, Any]], amqp_url: str, exchange_name: st
             print(f"verstuurd: {event['type']} {event['id']}")
 
 
+def coordinator_item(args: argparse.Namespace) -> dict[str, Any]:
+    """The data of a coordinator's command, from the command line."""
+    if args.command == "intake":
+        return {
+            "intake_id": args.intake_id or f"{args.course}-{args.from_date}",
+            "course_type": args.course,
+            "groups": args.groups,
+            "from_date": args.from_date,
+            "locations": args.location or [],
+        }
+    return {"course": {"type": args.course, "level": args.level}, "language_group": args.language}
+
+
+COORDINATOR_TYPES = {"intake": "IntakeOpened", "close-early": "EarlyClosureRequested"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="taalhuis", description="Taalhuis-berichten versturen")
+    # Where to send, accepted after every command.
+    broker = argparse.ArgumentParser(add_help=False)
+    broker.add_argument(
+        "--amqp-url", default=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    )
+    broker.add_argument("--exchange", default=os.environ.get("EVENTS_EXCHANGE", "taalhuis.events"))
     commands = parser.add_subparsers(dest="command", required=True)
-    send = commands.add_parser("publish", help="berichten uit een JSON- of YAML-bestand versturen")
+    send = commands.add_parser(
+        "publish", parents=[broker], help="berichten uit een JSON- of YAML-bestand versturen"
+    )
     send.add_argument("file", type=Path)
     send.add_argument(
         "--type", default="ReferralSubmitted", help="soort bericht (standaard ReferralSubmitted)"
     )
     send.add_argument("--source", default="urn:taalhuis:cli", help="afzender (CloudEvents source)")
-    send.add_argument("--amqp-url", default=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"))
-    send.add_argument("--exchange", default=os.environ.get("EVENTS_EXCHANGE", "taalhuis.events"))
+
+    intake = commands.add_parser(
+        "intake", parents=[broker], help="ruimte openen voor nieuwe groepen (coördinator)"
+    )
+    intake.add_argument("course", help="cursus, bijvoorbeeld klik-en-tik of digisterker")
+    intake.add_argument("--groups", type=int, required=True, help="hoeveel groepen erbij kunnen")
+    intake.add_argument("--from", dest="from_date", required=True, help="eerste lesweek, JJJJ-MM-DD")
+    intake.add_argument("--location", action="append", help="locatie (mag vaker)")
+    intake.add_argument("--intake-id", help="eigen naam voor deze instroom (standaard: cursus-datum)")
+
+    early = commands.add_parser(
+        "close-early", parents=[broker], help="een groep nu vormen met wie er wacht (coördinator)"
+    )
+    early.add_argument("course", help="cursus, bijvoorbeeld klik-en-tik")
+    early.add_argument("level", type=int, help="niveau")
+    early.add_argument("--language", choices=["NT1", "NT2"], help="taalgroep van de wachtlijst")
     args = parser.parse_args(argv)
 
     try:
-        events = to_events(load(args.file), args.type, args.source)
+        if args.command == "publish":
+            events = to_events(load(args.file), args.type, args.source)
+        else:
+            events = to_events(
+                [coordinator_item(args)], COORDINATOR_TYPES[args.command], "urn:taalhuis:coordinator"
+            )
     except (OSError, ValueError, yaml.YAMLError) as error:
         # ValidationError is a ValueError; its text names the fields, which is what is needed.
         kind = "ongeldig" if isinstance(error, ValidationError) else "fout"

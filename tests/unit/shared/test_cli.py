@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,26 @@ def test_the_cli_answers_in_dutch_and_exits_2_on_bad_input(
     path.write_text("- just a string\n")
     assert cli.main(["publish", str(path)]) == 2
     assert "object" in capsys.readouterr().err
+
+
+def test_the_coordinators_commands_become_valid_events() -> None:
+    intake = argparse.Namespace(
+        command="intake", course="klik-en-tik", groups=2, from_date="2027-01-04",
+        location=["Bibliotheek Gouda", "Wijkgebouw Korte Akkeren"], intake_id=None,
+    )  # fmt: skip
+    [event] = cli.to_events([cli.coordinator_item(intake)], "IntakeOpened", "urn:taalhuis:coordinator")
+    assert event["type"] == "IntakeOpened"
+    assert event["data"]["intake_id"] == "klik-en-tik-2027-01-04"
+    assert event["data"]["locations"] == ["Bibliotheek Gouda", "Wijkgebouw Korte Akkeren"]
+
+    early = argparse.Namespace(command="close-early", course="digisterker", level=2, language="NT2")
+    [event] = cli.to_events(
+        [cli.coordinator_item(early)], "EarlyClosureRequested", "urn:taalhuis:coordinator"
+    )
+    assert event["data"] == {"course": {"type": "digisterker", "level": 2}, "language_group": "NT2"}
+
+
+def test_an_impossible_intake_is_refused_before_sending(capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["intake", "klik-en-tik", "--groups", "0", "--from", "2027-01-04"])
+    assert code == 2
+    assert "groups" in capsys.readouterr().err
