@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from taalhuis_shared.events import (
     CourseCompleted,
+    CourseScheduled,
     EarlyClosureRequested,
     IntakeOpened,
     ReferralSubmitted,
@@ -72,6 +74,28 @@ def early_closure_event(
         {"course": {"type": course_type, "level": level}, "language_group": language_group}
     )
     return new_event(data, source="urn:taalhuis:coordinator")
+
+
+def course_scheduled_event(group: dict[str, Any], first_session: date) -> dict[str, Any]:
+    """CourseScheduled for a group: five weekly sessions from `first_session`, 13:30-15:30."""
+    zone = ZoneInfo("Europe/Amsterdam")
+    starts = [datetime.combine(first_session + timedelta(weeks=n), time(13, 30), zone) for n in range(5)]
+    data = CourseScheduled.model_validate(
+        {
+            "course_id": f"course-{group['group_id']}",
+            "group_id": group["group_id"],
+            "course": group["course"],
+            "location": {"name": "Bibliotheek Gouda", "address": "Klein Amerika 20, 2803 PK Gouda"},
+            "teacher": {"name": "Marloes Verbeek", "email": "docent@bibliotheekgouda.example"},
+            "sessions": [
+                {"number": n, "start": start, "end": start + timedelta(hours=2)}
+                for n, start in enumerate(starts, start=1)
+            ],
+            "participants": group["participants"],
+            "contacts": group["contacts"],
+        }
+    )
+    return new_event(data, source="urn:taalhuis:scheduling")
 
 
 def completion_event(group: dict[str, Any], completed_on: date) -> dict[str, Any]:

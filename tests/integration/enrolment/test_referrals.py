@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from enrolment.domain.model import add_months, dutch_date
 from tests.support.broker import Namespace, Tap, drain_until, open_tap, publish
 from tests.support.referrals import (
     completion_event,
+    course_scheduled_event,
     early_closure_event,
     intake_event,
     referral_event,
@@ -335,3 +337,30 @@ async def test_a_retake_is_rejected_with_its_date_eleven_months_after_completion
     assert dutch_date(possible_from) in rejected["data"]["reason"]
     accepted = [e for e in tap.of_type("ReferralAccepted") if e["data"]["partner_referral_id"] == "PRM-0101"]
     assert len(accepted) == 1
+
+
+async def test_after_the_first_session_a_withdrawal_is_noted_and_nobody_takes_the_seat(
+    running_enrolment: RunningEnrolment, rabbit: AbstractRobustConnection, namespace: Namespace
+) -> None:
+    tap = await open_tap(rabbit, namespace, ANSWERS)
+    started = enrolment_today() - timedelta(days=7)
+    async with running_enrolment() as settings:
+        await publish(rabbit, namespace, intake_event(groups=1))
+        for number in range(6):
+            await publish(rabbit, namespace, referral_event(number))
+        [group] = await tap.wait_for("GroupFilled", 1)
+        await publish(rabbit, namespace, course_scheduled_event(group["data"], started))
+        await settle(settings.database_url, tap, handled=8)
+        await publish(rabbit, namespace, withdrawal_event(1))
+        [processed] = await tap.wait_for("WithdrawalProcessed", 1)
+        await settle(settings.database_url, tap, handled=9)
+        first_session = await scalar(settings.database_url, "SELECT first_session FROM groups")
+        waiting = await scalar(
+            settings.database_url, "SELECT count(*) FROM referrals WHERE status = 'waiting'"
+        )
+    assert first_session == started
+    assert processed["data"]["outcome"] == "left-during-course"
+    [change] = tap.distinct("GroupChanged").values()
+    assert partner_ids(change["data"]["removed"]) == ["PRM-0001"]
+    assert change["data"]["added"] == []
+    assert waiting == 1  # PRM-0005 still waits

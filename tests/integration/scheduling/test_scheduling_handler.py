@@ -7,6 +7,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -154,3 +155,13 @@ async def test_the_service_answers_a_group_filled_with_a_course_scheduled(
     assert scheduled["data"]["course"] == {"type": "digisterker", "level": 1}
     assert len(scheduled["data"]["sessions"]) == 5
     assert tap.of_type("GroupUnschedulable") == []
+
+
+async def test_a_course_does_not_start_before_the_intake_date(
+    uow: NewUnitOfWork, engine: AsyncEngine, policy: Policy
+) -> None:
+    await schedule_group(group_filled(1, earliest_start="2027-03-01"), uow(), policy)
+    [published] = await outbox_events(engine)
+    first = CourseScheduledV1.model_validate(published).data.sessions[0].start.date()
+    assert first >= date(2027, 3, 1)
+    assert first < date(2027, 3, 8)  # and not later than the first free slot after it

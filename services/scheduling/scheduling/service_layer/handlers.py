@@ -40,6 +40,9 @@ async def schedule_group(
         # parking queue weeks later must not get sessions that have already gone by.
         now = datetime.now(UTC)
         earliest = policy.earliest_start(max(event.time or now, now))
+        # Not before the date the coordinator opened the intake for.
+        if group.earliest_start is not None:
+            earliest = max(earliest, group.earliest_start)
         taken = await uow.repository.taken_dates(since=earliest)
         outcome = model.plan_course(group.course.type, taken, earliest, policy)
         if isinstance(outcome, model.Unschedulable):
