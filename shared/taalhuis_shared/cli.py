@@ -1,7 +1,7 @@
 """`taalhuis`: publish events from a JSON or YAML file, for partners and operations.
 
     taalhuis publish referrals.yaml --source urn:partner:promen
-    taalhuis intake klik-en-tik --groups 2 --from 2027-01-04 --location "Bibliotheek Gouda"
+    taalhuis intake klik-en-tik --groups 2 --from 2027-01-04 --location "De Chocoladefabriek"
     taalhuis close-early klik-en-tik 1 --language NT1
 
 For `publish`, the file holds one event's data or a list of them (the `data` part only, or whole CloudEvents).
@@ -17,6 +17,7 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import yaml
 from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
@@ -56,6 +57,9 @@ def to_events(items: list[dict[str, Any]], event_type: str, source: str) -> list
 
 
 async def publish(events: list[dict[str, Any]], amqp_url: str, exchange_name: str) -> None:
+    # The user_id is the connection's user (RabbitMQ refuses any other): it tells enrolment who
+    # really sent a referral.
+    user = urlparse(amqp_url).username or "guest"
     # declare=False: a partner user may write to the exchange, not configure it.
     exchange = RabbitExchange(exchange_name, type=ExchangeType.TOPIC, durable=True, declare=False)
     async with RabbitBroker(amqp_url, logger=None) as broker:
@@ -70,6 +74,7 @@ async def publish(events: list[dict[str, Any]], amqp_url: str, exchange_name: st
                 message_type=event["type"],
                 content_type=CONTENT_TYPE,
                 persist=True,
+                user_id=user,
             )
             print(f"verstuurd: {event['type']} {event['id']}")
 
@@ -137,7 +142,11 @@ def main(argv: list[str] | None = None) -> int:
         kind = "ongeldig" if isinstance(error, ValidationError) else "fout"
         print(f"{kind}: {error}", file=sys.stderr)
         return 2
-    asyncio.run(publish(events, args.amqp_url, args.exchange))
+    try:
+        asyncio.run(publish(events, args.amqp_url, args.exchange))
+    except Exception as error:  # the broker's answer, said plainly; nothing more was sent
+        print(f"niet verstuurd: RabbitMQ weigert of is niet bereikbaar ({error})", file=sys.stderr)
+        return 1
     print(f"{len(events)} bericht(en) verstuurd naar {args.exchange}")
     return 0
 

@@ -31,9 +31,7 @@ RECIPIENTS = [TEACHER, PROMEN["email"], GEMIVA["email"]]
 
 
 def scheduled_event(**changes: Any) -> dict[str, Any]:
-    return new_event(
-        CourseScheduled.model_validate(course_data(**changes)), source="urn:taalhuis:scheduling"
-    )
+    return new_event(CourseScheduled.model_validate(course_data(**changes)), source="urn:taalhuis:scheduling")
 
 
 async def handle(engine: AsyncEngine, event: dict[str, Any]) -> None:
@@ -193,4 +191,3 @@ async def test_the_service_mails_a_course_scheduled_event_from_rabbitmq(
     teacher_mail = smtp.mailbox.to(TEACHER)[0].get_content()
     for name in ["Ahmed B.", "Fatima E.", "Kees V.", "Anna de J.", "Priya S."]:
         assert name in teacher_mail
-

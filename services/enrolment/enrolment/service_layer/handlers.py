@@ -60,9 +60,13 @@ async def submit_referral(
             log.info("referral event %s was handled before; nothing to do", event.id)
             return
         await uow.repository.lock_course(referral.course.type)
-        rejection = model.check_referral(referral, policy, publisher) or await _check_history(
-            uow, referral, policy, today
-        )
+        # A referral seen before is a duplicate, whatever else it now says.
+        if await uow.repository.is_known(referral.partner_id, referral.partner_referral_id):
+            rejection: model.Rejection | None = model.DUPLICATE_REFERRAL
+        else:
+            rejection = model.check_referral(referral, policy, publisher) or await _check_history(
+                uow, referral, policy, today
+            )
         if rejection is not None:
             await reject(referral, rejection, uow)
             return
@@ -76,8 +80,6 @@ async def _check_history(
     repository = uow.repository
     person = (referral.partner_id, referral.participant.employee_reference)
     course = (referral.course.type, referral.course.level)
-    if await repository.is_known(referral.partner_id, referral.partner_referral_id):
-        return model.DUPLICATE_REFERRAL
     if await repository.is_enrolled(*person, *course):
         return model.ALREADY_ENROLLED
     last_completed = await repository.last_completion(*person, *course)
@@ -351,7 +353,10 @@ async def withdraw(event: ReferralWithdrawnV1, uow: Uow, today: date) -> None:
             referral = await uow.repository.find(request.partner_id, request.partner_referral_id)
             assert referral is not None
             outcome = await _withdraw(uow, referral, today)
-            await uow.repository.note(referral.partner_id, referral.partner_referral_id, "withdrawn", outcome)
+            if outcome != "already-ended":
+                await uow.repository.note(
+                    referral.partner_id, referral.partner_referral_id, "withdrawn", outcome
+                )
         log.info("withdrawal of %s/%s: %s", request.partner_id, request.partner_referral_id, outcome)
         reason, reason_en = WITHDRAWAL_OUTCOMES[outcome]
         await uow.publish(
