@@ -20,16 +20,25 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from pydantic import BaseModel
 from pydantic_settings import BaseSettings
 
+from enrolment.adapters.config import load_policy
+from enrolment.domain.model import check_referral
+from enrolment.entrypoints.messaging import PUBLISHES as ENROLMENT_PUBLISHES
+from notifications.entrypoints.messaging import PUBLISHES as NOTIFICATIONS_PUBLISHES
+from scheduling.adapters.slots import load_slots
+from scheduling.entrypoints.messaging import PUBLISHES as SCHEDULING_PUBLISHES
 from taalhuis_shared.cli import load, to_events
-from taalhuis_shared.events import CATALOGUE
+from taalhuis_shared.events import CATALOGUE, CloudEvent, IntakeOpenedV1, ReferralSubmittedV1, type_of
 from taalhuis_shared.messaging.topology import Topology
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,15 +47,24 @@ DEFINITIONS = ROOT / "deploy" / "rabbitmq" / "definitions.json"
 INIT_SCRIPT = ROOT / "deploy" / "postgres" / "init-databases.sh"
 
 PACKAGES = ("enrolment", "scheduling", "notifications")
-# The event flow: what each service's queue is bound to on the events exchange.
-BINDINGS = {
-    "enrolment": {"ReferralSubmitted"},
-    "scheduling": {"GroupFilled"},
-    "notifications": {"CourseScheduled"},
+# The typed envelopes each service publishes (its router's PUBLISHES, documented in AsyncAPI).
+PUBLISHES: dict[str, list[type[CloudEvent]]] = {
+    "enrolment": ENROLMENT_PUBLISHES,
+    "scheduling": SCHEDULING_PUBLISHES,
+    "notifications": NOTIFICATIONS_PUBLISHES,
 }
+# Every event type there is (CATALOGUE's keys are `Type.v1`): the routing keys on the exchange.
+EVENT_TYPES = {key.split(".")[0] for key in CATALOGUE}
 PARTNER = "promen"
 PARTNER_QUEUE = "partner.promen.replies"
-PARTNER_REPLIES = {"ReferralAccepted", "ReferralRejected"}
+# Enrolment's answers about one referral, which the partner must hear.
+PARTNER_REPLIES = {"ReferralAccepted", "ReferralRejected", "ParticipantPlaced", "WithdrawalProcessed"}
+COORDINATOR = "coordinator"
+COORDINATOR_EVENTS = {"IntakeOpened", "EarlyClosureRequested", "MeasuresAnnounced", "MeasuresLifted"}
+COORDINATOR_QUEUE = "coordinator.notices"
+# What a person at the library must act on.
+COORDINATOR_NOTICES = {"ReferralRejected", "EarlyClosureRefused", "GroupUnschedulable"}
+EVENTS_EXCHANGE = "taalhuis.events"
 # Set to 1 to let the schema check skip when check-jsonschema is not installed (never in CI).
 ALLOW_NO_VALIDATOR = "ALLOW_NO_COMPOSE_VALIDATOR"
 
@@ -136,7 +154,7 @@ def settings_from(cls: type[BaseSettings], env: dict[str, str], monkeypatch: pyt
 
 def init_script_databases() -> set[str]:
     match = re.search(r'^DATABASES="([^"]*)"$', INIT_SCRIPT.read_text(encoding="utf-8"), re.MULTILINE)
-    assert match, f"{INIT_SCRIPT} has no DATABASES=\"...\" line"
+    assert match, f'{INIT_SCRIPT} has no DATABASES="..." line'
     return set(match.group(1).split())
 
 
@@ -155,9 +173,24 @@ def permissions(definitions: dict[str, Any], name: str) -> dict[str, str]:
     return found[0]
 
 
+def topic_permission(definitions: dict[str, Any], name: str, exchange: str) -> dict[str, str]:
+    found: list[dict[str, str]] = [
+        t
+        for t in definitions["topic_permissions"]
+        if t["user"] == name and t["vhost"] == "/" and t["exchange"] == exchange
+    ]
+    assert len(found) == 1, f"user {name!r} needs exactly one topic permission on {exchange}"
+    return found[0]
+
+
 def allows(pattern: str, resource: str) -> bool:
     # RabbitMQ matches permission regexes unanchored (re:run), as re.search does.
     return re.search(pattern, resource) is not None
+
+
+def only(routing_keys: list[str]) -> str:
+    """The permission regex allowing exactly these routing keys (none: `^$`, RabbitMQ's "nothing")."""
+    return f"^({'|'.join(re.escape(key) for key in routing_keys)})$" if routing_keys else "^$"
 
 
 def password_matches(password: str, user_entry: dict[str, Any]) -> bool:
@@ -254,7 +287,11 @@ def test_services_are_scalable_restarting_and_health_checked(services: dict[str,
         heartbeat = environment(service).get("HEARTBEAT_FILE")
         assert heartbeat, f"{name} sets no HEARTBEAT_FILE, so its health check cannot pass"
         assert service["healthcheck"]["test"] == [
-            "CMD", "python", "-m", "taalhuis_shared.healthcheck", heartbeat
+            "CMD",
+            "python",
+            "-m",
+            "taalhuis_shared.healthcheck",
+            heartbeat,
         ], name
 
 
@@ -344,20 +381,43 @@ def test_notifications_send_mail_to_mailpit(
 # --- RabbitMQ definitions against the shared topology ------------------------------------------
 
 
-def topologies(services: dict[str, Service], monkeypatch: pytest.MonkeyPatch) -> list[Topology]:
-    """The topology each compose service declares at start, from its settings in compose."""
+def declared(
+    services: dict[str, Service], monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[Topology, list[str]]]:
+    """What each compose service declares at start: its topology, and the routing keys its queue is
+    bound to. Its bootstrap builds the app from its compose environment (nothing connects);
+    `service_app`, which declares them on start, is replaced to see its arguments."""
     found = []
     for name, package in packages_run(services).items():
+        bootstrap = importlib.import_module(f"{package}.bootstrap")
+        seen: dict[str, Any] = {}
         with monkeypatch.context() as patch:
             settings = settings_from(settings_class(package), environment(services[name]), patch)
-        found.append(
-            Topology(settings.events_exchange, settings.queue_prefix, package, settings.delivery_limit)
-        )
+            patch.setattr(bootstrap, "service_app", seen.update)
+            bootstrap.build_app(settings)
+        assert seen["topology"].service == package
+        found.append((seen["topology"], list(seen["routing_keys"])))
     return found
+
+
+def topologies(services: dict[str, Service], monkeypatch: pytest.MonkeyPatch) -> list[Topology]:
+    """The topology each compose service declares at start, from its settings in compose."""
+    return [topology for topology, _ in declared(services, monkeypatch)]
 
 
 def queues_by_name(definitions: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {q["name"]: q for q in definitions["queues"] if q["vhost"] == "/"}
+
+
+def answers_about_one_referral() -> set[str]:
+    """The events enrolment publishes about one partner's referral (they name it at the top)."""
+    found = set()
+    for envelope in ENROLMENT_PUBLISHES:
+        data = envelope.model_fields["data"].annotation
+        assert isinstance(data, type) and issubclass(data, BaseModel), envelope
+        if "partner_referral_id" in data.model_fields:
+            found.add(type_of(envelope))
+    return found
 
 
 def bound_keys(definitions: dict[str, Any], exchange: str, queue: str) -> set[str]:
@@ -386,29 +446,77 @@ def test_queue_arguments_equal_the_shared_topology(
     services: dict[str, Service], definitions: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     queues = queues_by_name(definitions)
-    for topology in topologies(services, monkeypatch):
-        for declared in (topology.queue(next(iter(BINDINGS[topology.service]))), topology.parking_queue()):
-            assert declared.name in queues, f"queue {declared.name} is not in definitions.json"
-            defined = queues[declared.name]
+    for topology, routing_keys in declared(services, monkeypatch):
+        for queue in (topology.queue(routing_keys[0]), topology.parking_queue()):
+            assert queue.name in queues, f"queue {queue.name} is not in definitions.json"
+            defined = queues[queue.name]
             # Any difference here is a PRECONDITION_FAILED when the service declares the queue.
-            assert defined["arguments"] == declared.arguments, declared.name
-            assert defined["durable"] == declared.durable, declared.name
-            assert defined["auto_delete"] == declared.auto_delete, declared.name
+            assert defined["arguments"] == queue.arguments, queue.name
+            assert defined["durable"] == queue.durable, queue.name
+            assert defined["auto_delete"] == queue.auto_delete, queue.name
         assert queues[topology.queue_name]["arguments"] == topology.queue_arguments()
 
 
 def test_bindings_follow_the_event_flow(
     services: dict[str, Service], definitions: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for topology in topologies(services, monkeypatch):
+    for topology, routing_keys in declared(services, monkeypatch):
+        # The service binds these itself at start; bound here, events published before it first
+        # starts are kept too. A key missing here is an event lost until then.
         keys = bound_keys(definitions, topology.events_exchange, topology.queue_name)
-        assert keys == BINDINGS[topology.service], topology.queue_name
+        assert keys == set(routing_keys), topology.queue_name
         assert all(f"{key}.v1" in CATALOGUE for key in keys), f"{keys} are not all event types"
         parked = bound_keys(definitions, topology.dead_letter_exchange, topology.parking_queue_name)
         assert parked == {topology.queue_name}, topology.parking_queue_name
+    assert answers_about_one_referral() == PARTNER_REPLIES
     events_exchange = topologies(services, monkeypatch)[0].events_exchange
     assert bound_keys(definitions, events_exchange, PARTNER_QUEUE) == PARTNER_REPLIES
     assert queues_by_name(definitions)[PARTNER_QUEUE]["arguments"] == {"x-queue-type": "quorum"}
+
+
+def amqp_user(services: dict[str, Service], package: str) -> str:
+    """The user a service connects with (checked above to be a definitions user)."""
+    service_name = next(n for n, p in packages_run(services).items() if p == package)
+    return urlsplit(environment(services[service_name])["AMQP_URL"]).username or ""
+
+
+def test_every_binding_on_the_events_exchange_names_an_event_type(definitions: dict[str, Any]) -> None:
+    queues = queues_by_name(definitions)
+    on_exchange = [b for b in definitions["bindings"] if b["source"] == EVENTS_EXCHANGE]
+    assert on_exchange
+    for binding in on_exchange:
+        assert binding["routing_key"] in EVENT_TYPES, f"{binding} names no event type in CATALOGUE"
+        assert binding["destination_type"] == "queue" and binding["destination"] in queues, binding
+
+
+def test_coordinator_queue_gets_what_the_library_must_act_on(definitions: dict[str, Any]) -> None:
+    assert bound_keys(definitions, EVENTS_EXCHANGE, COORDINATOR_QUEUE) == COORDINATOR_NOTICES
+    queue = queues_by_name(definitions)[COORDINATOR_QUEUE]
+    assert queue["arguments"] == {"x-queue-type": "quorum"}
+    assert queue["durable"] is True and queue["auto_delete"] is False
+    published = {type_of(envelope) for envelopes in PUBLISHES.values() for envelope in envelopes}
+    assert published >= COORDINATOR_NOTICES, "a notice no service publishes never arrives"
+
+
+def test_service_users_may_publish_only_their_services_events(
+    services: dict[str, Service], definitions: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exchanges = {e["name"]: e for e in definitions["exchanges"] if e["vhost"] == "/"}
+    for topology, routing_keys in declared(services, monkeypatch):
+        username = amqp_user(services, topology.service)
+        publishes = [type_of(envelope) for envelope in PUBLISHES[topology.service]]
+        assert set(publishes) <= EVENT_TYPES, publishes
+        topic = topic_permission(definitions, username, topology.events_exchange)
+        # A service that publishes a new event needs it here too, or RabbitMQ refuses the publish.
+        assert topic["write"] == only(publishes), f"{username}: set write to {only(publishes)!r}"
+        for event_type in EVENT_TYPES:
+            assert allows(topic["write"], event_type) == (event_type in publishes), (username, event_type)
+        # Topic read is checked when the service binds its queue to the exchange at start.
+        for key in routing_keys:
+            assert allows(topic["read"], key), f"{username} may not bind {key}"
+        # Parking publishes to the dead-letter exchange, a direct exchange: topic permissions do not
+        # apply there, the write permission (checked below) alone does.
+        assert exchanges[topology.dead_letter_exchange]["type"] == "direct"
 
 
 def test_service_users_may_use_their_own_topology_only(
@@ -416,9 +524,7 @@ def test_service_users_may_use_their_own_topology_only(
 ) -> None:
     all_topologies = topologies(services, monkeypatch)
     for topology in all_topologies:
-        # The user a service connects with (checked above to be a definitions user).
-        service_name = next(n for n, p in packages_run(services).items() if p == topology.service)
-        username = urlsplit(environment(services[service_name])["AMQP_URL"]).username or ""
+        username = amqp_user(services, topology.service)
         granted = permissions(definitions, username)
         exchanges = [topology.events_exchange, topology.dead_letter_exchange]
         own_queues = [topology.queue_name, topology.parking_queue_name]
@@ -434,6 +540,9 @@ def test_service_users_may_use_their_own_topology_only(
             if other.service != topology.service:
                 for kind in ("configure", "write", "read"):
                     assert not allows(granted[kind], other.queue_name), f"{username} may {kind} {other}"
+        for kind in ("configure", "write", "read"):
+            for queue in (PARTNER_QUEUE, COORDINATOR_QUEUE):
+                assert not allows(granted[kind], queue), f"{username} may {kind} {queue}"
 
 
 def test_partner_may_only_publish_referrals_and_read_its_replies(definitions: dict[str, Any]) -> None:
@@ -444,7 +553,7 @@ def test_partner_may_only_publish_referrals_and_read_its_replies(definitions: di
     assert allows(granted["write"], events_exchange)
     assert not allows(granted["write"], f"{events_exchange}.dead-letter")
     assert allows(granted["read"], PARTNER_QUEUE)
-    assert not any(allows(granted["read"], queue) for queue in PACKAGES)
+    assert not any(allows(granted["read"], queue) for queue in [*PACKAGES, COORDINATOR_QUEUE])
     topic = [t for t in definitions["topic_permissions"] if t["user"] == PARTNER]
     assert [t["exchange"] for t in topic] == [events_exchange]
     assert allows(topic[0]["write"], "ReferralSubmitted")
@@ -453,34 +562,138 @@ def test_partner_may_only_publish_referrals_and_read_its_replies(definitions: di
         assert not allows(topic[0]["write"], other), f"{PARTNER} may publish {other}"
 
 
+def test_coordinator_may_only_publish_the_coordinators_events_and_read_its_notices(
+    definitions: dict[str, Any],
+) -> None:
+    granted = permissions(definitions, COORDINATOR)
+    queues = [q["name"] for q in definitions["queues"]]
+    assert COORDINATOR_QUEUE in queues
+    for resource in (EVENTS_EXCHANGE, f"{EVENTS_EXCHANGE}.dead-letter", *queues):
+        assert not allows(granted["configure"], resource), f"{COORDINATOR} may configure {resource}"
+        may_read = resource == COORDINATOR_QUEUE
+        assert allows(granted["read"], resource) == may_read, f"{COORDINATOR} read {resource}: {may_read}"
+    assert allows(granted["write"], EVENTS_EXCHANGE)
+    assert not any(
+        allows(granted["write"], resource) for resource in [f"{EVENTS_EXCHANGE}.dead-letter", *queues]
+    )
+    topic = [t for t in definitions["topic_permissions"] if t["user"] == COORDINATOR]
+    assert [t["exchange"] for t in topic] == [EVENTS_EXCHANGE]
+    for event_type in COORDINATOR_EVENTS:
+        assert allows(topic[0]["write"], event_type), f"{COORDINATOR} may not publish {event_type}"
+    others = {key.split(".")[0] for key in CATALOGUE} - COORDINATOR_EVENTS
+    for other in [*others, "IntakeOpenedX", "XIntakeOpened"]:
+        assert not allows(topic[0]["write"], other), f"{COORDINATOR} may publish {other}"
+    assert not allows(topic[0]["read"], "IntakeOpened")
+
+
 # --- the demo ----------------------------------------------------------------------------------
 
 
-def test_demo_publishes_a_valid_file_that_fills_two_groups(
+@dataclass(frozen=True)
+class Publish:
+    """One `taalhuis publish` the demo runs."""
+
+    file: Path  # in the repository
+    event_type: str
+    source: str
+    amqp_url: str
+
+
+def demo_publishes(services: dict[str, Service]) -> list[Publish]:
+    """The demo's `taalhuis publish` runs in order, from its command (one, or `sh -c "... && ..."`)."""
+    demo = services["demo"]
+    env = environment(demo)
+    argv = command(demo)
+    if argv[:2] == ["sh", "-c"]:
+        script = argv[2]
+        # Compose replaces a lone `$VAR` from the host's environment: the shell's must be `$$`.
+        assert "$" not in script.replace("$$", ""), "escape the shell's $ as $$ in the compose file"
+        runs = [shlex.split(part) for part in script.replace("$$", "$").split("&&")]
+    else:
+        runs = [argv]
+
+    def expand(value: str) -> str:
+        return re.sub(r"\$\{?(\w+)\}?", lambda name: env[name[1]], value)
+
+    found = []
+    for run in runs:
+        assert run[:2] == ["taalhuis", "publish"], run
+        options = dict(zip(run[3::2], run[4::2], strict=True))
+        found.append(
+            Publish(
+                file=host_file(demo, run[2]),
+                event_type=options.get("--type", "ReferralSubmitted"),
+                source=options["--source"],
+                amqp_url=expand(options.get("--amqp-url", "$AMQP_URL")),
+            )
+        )
+    return found
+
+
+def host_file(service: Service, inside: str) -> Path:
+    """A file's path inside the container, back to the repository through a bind mount."""
+    for volume in service.get("volumes", []):
+        host, container = str(volume).split(":")[:2]
+        container = container.rstrip("/")
+        if inside.startswith(container + "/"):
+            path = ROOT / host / inside[len(container) + 1 :]
+            assert path.is_file(), f"{inside} is {path}, which does not exist"
+            return path
+    raise AssertionError(f"{inside} is not mounted from the repository")
+
+
+def test_demo_publishes_each_event_as_a_user_allowed_to(
+    services: dict[str, Service], definitions: dict[str, Any]
+) -> None:
+    publishes = demo_publishes(services)
+    assert [p.event_type for p in publishes] == ["IntakeOpened", "ReferralSubmitted"], "room first"
+    assert environment(services["demo"])["EVENTS_EXCHANGE"] == EVENTS_EXCHANGE
+    for publish in publishes:
+        url = urlsplit(publish.amqp_url)
+        assert_reaches(services, "demo", url.hostname, url.port or 5672)
+        assert url.username and url.password
+        assert password_matches(url.password, user(definitions, url.username)), url.username
+        assert allows(permissions(definitions, url.username)["write"], EVENTS_EXCHANGE)
+        topic = [t for t in definitions["topic_permissions"] if t["user"] == url.username]
+        assert topic and allows(topic[0]["write"], publish.event_type), (
+            f"{url.username} may not publish {publish.event_type}"
+        )
+    assert [urlsplit(p.amqp_url).username for p in publishes] == [COORDINATOR, PARTNER]
+    assert set(depends_on(services["demo"])) >= set(packages_run(services)), "the demo waits for the services"
+
+
+def test_demo_referrals_fill_the_groups_the_demo_intake_opens(
     services: dict[str, Service], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    demo = services["demo"]
-    argv = command(demo)
-    assert argv[:2] == ["taalhuis", "publish"], argv
-    source = argv[argv.index("--source") + 1]
-    event_type = argv[argv.index("--type") + 1] if "--type" in argv else "ReferralSubmitted"
-    # The file's path inside the container, back to the repository through the bind mount.
-    inside = argv[2]
-    host_path = None
-    for volume in demo.get("volumes", []):
-        host, container = str(volume).split(":")[:2]
-        if inside.startswith(container.rstrip("/") + "/"):
-            host_path = ROOT / host / inside[len(container.rstrip("/")) + 1 :]
-    assert host_path is not None and host_path.is_file(), f"{inside} is not mounted from the repository"
+    intake_run, referral_run = demo_publishes(services)
+    intakes = to_events(load(intake_run.file), intake_run.event_type, intake_run.source)
+    referrals = to_events(load(referral_run.file), referral_run.event_type, referral_run.source)
+    assert len(intakes) == 1
+    intake = IntakeOpenedV1.model_validate(intakes[0]).data
+    submitted = [ReferralSubmittedV1.model_validate(event).data for event in referrals]
+    assert len({r.partner_referral_id for r in submitted}) == len(submitted), "partner referral ids repeat"
 
-    events = to_events(load(host_path), event_type, source)
-
-    data = [event["data"] for event in events]
-    assert {d["partner_id"] for d in data} == {PARTNER}
-    assert urlsplit(environment(demo)["AMQP_URL"]).username == PARTNER
-    assert len({d["partner_referral_id"] for d in data}) == len(data), "partner referral ids repeat"
-    assert len({(d["course"]["type"], d["course"]["level"]) for d in data}) == 1, "one course"
     enrolment = next(n for n, p in packages_run(services).items() if p == "enrolment")
-    capacity = settings_from(settings_class("enrolment"), environment(services[enrolment]), monkeypatch)
-    assert len(data) == 2 * capacity.group_capacity
-    assert set(depends_on(demo)) >= set(packages_run(services)), "the demo waits for the services"
+    with monkeypatch.context() as patch:
+        settings = settings_from(settings_class("enrolment"), environment(services[enrolment]), patch)
+    policy = load_policy(settings.enrolment_path)
+    offer = policy.courses[intake.course_type]
+    # Accepted by enrolment's rules when published as the demo's partner user; each person once.
+    publisher = urlsplit(referral_run.amqp_url).username
+    accepted = {
+        (r.participant.employee_reference, r.course.level): r.language_group
+        for r in submitted
+        if r.course.type == intake.course_type and check_referral(r, policy, publisher) is None
+    }
+    waiting = Counter((level, language) for (_, level), language in accepted.items())
+    # Groups form per waiting list (level and language group), each of a full group's size.
+    assert sum(count // offer.group_capacity for count in waiting.values()) >= intake.groups, waiting
+
+    # Where the intake offers courses, scheduling's timetable has a slot of that course type.
+    scheduling = next(n for n, p in packages_run(services).items() if p == "scheduling")
+    with monkeypatch.context() as patch:
+        timetable = settings_from(settings_class("scheduling"), environment(services[scheduling]), patch)
+    slot_places = {
+        slot.location.name for slot in load_slots(timetable.slots_path) if slot.course_type == offer.type
+    }
+    assert set(intake.locations) <= slot_places, slot_places

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .courses import CourseCompleted, CourseScheduled
+from .courses import (
+    CourseCompleted,
+    CoursePaused,
+    CourseResumed,
+    CourseScheduled,
+    MeasuresAnnounced,
+    MeasuresLifted,
+    SessionCancellationRequested,
+    SessionCancelled,
+    SessionRescheduled,
+)
 from .envelope import CloudEvent, EventData, event_key
 from .groups import (
     EarlyClosureRefused,
@@ -110,6 +120,46 @@ class CourseCompletedV1(CloudEvent):
     type: Literal["CourseCompleted"]
     dataversion: Literal["1"] = "1"
     data: CourseCompleted
+class SessionCancelledV1(CloudEvent):
+    type: Literal["SessionCancelled"]
+    dataversion: Literal["1"] = "1"
+    data: SessionCancelled
+
+
+class CoursePausedV1(CloudEvent):
+    type: Literal["CoursePaused"]
+    dataversion: Literal["1"] = "1"
+    data: CoursePaused
+
+
+class CourseResumedV1(CloudEvent):
+    type: Literal["CourseResumed"]
+    dataversion: Literal["1"] = "1"
+    data: CourseResumed
+
+
+class SessionRescheduledV1(CloudEvent):
+    type: Literal["SessionRescheduled"]
+    dataversion: Literal["1"] = "1"
+    data: SessionRescheduled
+
+
+class MeasuresAnnouncedV1(CloudEvent):
+    type: Literal["MeasuresAnnounced"]
+    dataversion: Literal["1"] = "1"
+    data: MeasuresAnnounced
+
+
+class MeasuresLiftedV1(CloudEvent):
+    type: Literal["MeasuresLifted"]
+    dataversion: Literal["1"] = "1"
+    data: MeasuresLifted
+
+
+class SessionCancellationRequestedV1(CloudEvent):
+    type: Literal["SessionCancellationRequested"]
+    dataversion: Literal["1"] = "1"
+    data: SessionCancellationRequested
 # fmt: on
 
 
@@ -128,6 +178,13 @@ ENVELOPES: dict[type[EventData], type[CloudEvent]] = {
     GroupUnschedulable: GroupUnschedulableV1,
     CourseScheduled: CourseScheduledV1,
     CourseCompleted: CourseCompletedV1,
+    SessionCancelled: SessionCancelledV1,
+    CoursePaused: CoursePausedV1,
+    CourseResumed: CourseResumedV1,
+    SessionRescheduled: SessionRescheduledV1,
+    MeasuresAnnounced: MeasuresAnnouncedV1,
+    MeasuresLifted: MeasuresLiftedV1,
+    SessionCancellationRequested: SessionCancellationRequestedV1,
 }
 
 # `ReferralSubmitted.v1` -> its typed envelope

@@ -10,11 +10,17 @@ from .common import CourseRef, GroupMember, PartnerContact
 from .envelope import EventData
 
 
-class Teacher(BaseModel):
+class StaffMember(BaseModel):
+    """A teacher or volunteer, as the people working with them need to know them."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     name: str
     email: EmailStr
+
+
+class Teacher(StaffMember):
+    """The paid teacher (docent) of a course or session."""
 
 
 class Location(BaseModel):
@@ -25,11 +31,23 @@ class Location(BaseModel):
 
 
 class Session(BaseModel):
+    """One session of a course. Its id stays the same when it moves (calendar UIDs rely on it)."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     number: int = Field(ge=1)
     start: AwareDatetime
     end: AwareDatetime
+    session_id: str | None = None
+    revision: int = Field(default=0, ge=0, description="Raised each time the session moves or is cancelled")
+    location: Location | None = Field(default=None, description="When it differs from the course's")
+    room: str | None = None
+    teacher: Teacher | None = Field(default=None, description="When it differs from the course's")
+    volunteers: list[StaffMember] = Field(default_factory=list)
+    ipads: int = Field(default=0, ge=0, description="iPads to bring; 0 where the location has its own")
+    setup_start: AwareDatetime | None = Field(
+        default=None, description="When setting up the iPads starts, for a session outside the library"
+    )
 
 
 class CourseScheduled(EventData):
@@ -57,3 +75,101 @@ class CourseCompleted(EventData):
     course: CourseRef
     completed_on: date
     participants: list[GroupMember]
+
+
+class SessionCancelled(EventData):
+    """Published by scheduling: a session will not take place (measures, teacher ill, room)."""
+
+    event_type = "SessionCancelled"
+
+    course_id: str
+    group_id: str
+    course: CourseRef
+    session: Session
+    reason_code: str = Field(examples=["measures"])
+    reason: str = Field(description="Plain Dutch")
+    measure_id: str | None = None
+    location: Location
+    teacher: Teacher
+    participants: list[GroupMember]
+    contacts: list[PartnerContact]
+
+
+class CoursePaused(EventData):
+    """Published by scheduling: measures stopped a course; it resumes with the same group later."""
+
+    event_type = "CoursePaused"
+
+    course_id: str
+    group_id: str
+    course: CourseRef
+    measure_id: str
+    reason: str
+    sessions_remaining: int = Field(ge=0)
+    location: Location
+    teacher: Teacher
+    contacts: list[PartnerContact]
+
+
+class CourseResumed(EventData):
+    """Published by scheduling: a paused course continues, with new dates for what remains."""
+
+    event_type = "CourseResumed"
+
+    course_id: str
+    group_id: str
+    course: CourseRef
+    measure_id: str
+    sessions: list[Session] = Field(description="The sessions still to follow, with their new dates")
+    location: Location
+    teacher: Teacher
+    participants: list[GroupMember]
+    contacts: list[PartnerContact]
+
+
+class SessionRescheduled(EventData):
+    """Published by scheduling: a session moved (after measures, or as a catch-up session)."""
+
+    event_type = "SessionRescheduled"
+
+    course_id: str
+    group_id: str
+    course: CourseRef
+    session: Session
+    previous_start: AwareDatetime
+    reason_code: str = Field(examples=["measures-lifted", "catch-up"])
+    location: Location
+    teacher: Teacher
+    participants: list[GroupMember]
+    contacts: list[PartnerContact]
+
+
+class MeasuresAnnounced(EventData):
+    """Published by the coordinator: public-health measures stop sessions from a date."""
+
+    event_type = "MeasuresAnnounced"
+
+    measure_id: str = Field(min_length=1, max_length=100)
+    from_date: date
+    until_date: date | None = Field(default=None, description="Last day of the measure; open ended if absent")
+    locations: list[str] = Field(default_factory=list, description="Location ids; all locations when empty")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class MeasuresLifted(EventData):
+    """Published by the coordinator: the measure ends; paused courses continue from this date."""
+
+    event_type = "MeasuresLifted"
+
+    measure_id: str = Field(min_length=1, max_length=100)
+    from_date: date
+
+
+class SessionCancellationRequested(EventData):
+    """Published by the coordinator: cancel one session (teacher ill, room unavailable)."""
+
+    event_type = "SessionCancellationRequested"
+
+    session_id: str = Field(min_length=1)
+    reason_code: str = Field(examples=["teacher-ill", "room-unavailable"])
+    reason: str = Field(min_length=1, max_length=500)
