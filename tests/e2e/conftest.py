@@ -32,6 +32,7 @@ class System:
             "AMQP_URL": self.amqp_url,
             "DATABASE_URL": self.database_urls[service],
             "OUTBOX_POLL_INTERVAL": "0.2",
+            "GRACEFUL_TIMEOUT": "10",
             "MAIL_POLL_INTERVAL": "0.2",
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(self.smtp.port),

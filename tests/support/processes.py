@@ -41,7 +41,7 @@ class ServiceProcess:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
 
-    def stop(self, timeout: float = 30.0) -> int:
+    def stop(self, timeout: float = 45.0) -> int:
         """SIGTERM and wait: the graceful shutdown operations would do."""
         if self.process is None or self.process.poll() is not None:
             return self.process.returncode if self.process else 0

@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 log = logging.getLogger(__name__)
 
 MAX_PAUSE = 30.0
+STOP_WAIT = 10.0
 
 
 class PollingWorker(ABC):
@@ -24,6 +25,7 @@ class PollingWorker(ABC):
         self._batch_size = batch_size
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.failures_in_a_row = 0
 
     @abstractmethod
@@ -42,13 +44,26 @@ class PollingWorker(ABC):
         self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
-        if self._task is not None:
+        """Finish the round in hand, then stop.
+
+        Cancelling in the middle of a round would interrupt a database transaction mid-way (the
+        driver then has to cancel the statement on the server, which can hang); a round is short,
+        so it is let finish. Only a round that takes longer than STOP_WAIT is cancelled.
+        """
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wakeup.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout=STOP_WAIT)
+        except TimeoutError:
+            log.warning("%s did not finish its round in %s s; cancelling it", self.name, STOP_WAIT)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 done, failed = await self.run_once()
             except Exception:  # database unreachable: keep trying, the rows are safe
@@ -56,7 +71,7 @@ class PollingWorker(ABC):
                 done, failed = 0, True
             self.failures_in_a_row = self.failures_in_a_row + 1 if failed else 0
             if done == self._batch_size and not failed:
-                continue  # more may be waiting
+                continue  # more may be waiting, unless stopping
             pause = self._poll_interval * 2 ** min(self.failures_in_a_row, 5)
             self._wakeup.clear()
             with contextlib.suppress(TimeoutError):

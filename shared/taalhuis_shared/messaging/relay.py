@@ -66,6 +66,8 @@ class OutboxRelay(PollingWorker):
                             message_type=row.event_type,
                             content_type=CONTENT_TYPE,
                             persist=True,
+                            # An event nobody subscribes to yet is not an error.
+                            mandatory=False,
                         ),
                         timeout=self._publish_timeout,
                     )
