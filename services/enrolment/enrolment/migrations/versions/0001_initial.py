@@ -1,4 +1,4 @@
-"""Initial schema: groups, referrals, rejections, inbox and outbox.
+"""Initial schema: intakes, groups, referrals, referral history, inbox and outbox.
 
 Revision ID: 0001
 Revises:
