@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from faststream import FastStream
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from taalhuis_shared.db import make_engine
-from taalhuis_shared.events import CourseScheduledV1
 from taalhuis_shared.messaging.broker import service_broker
 from taalhuis_shared.messaging.topology import Topology
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from taalhuis_shared.runtime import service_app
 
 from .adapters.mail_sender import MailSender, MailServer
-from .adapters.repository import MailRepository
-from .domain.mails import domain_of
-from .entrypoints.messaging import CONSUMES, build_router
+from .adapters.repository import NoticeRepository
+from .domain.notices import Audience, Window
+from .entrypoints.messaging import CONSUMES, ROUTING_KEYS, NotificationsEvent, build_router
 from .service_layer import handlers
 from .settings import Settings
 
@@ -31,6 +30,16 @@ def topology(settings: Settings) -> Topology:
     return Topology.of(settings, SERVICE)
 
 
+def audience(settings: Settings) -> Audience:
+    return Audience(
+        settings.coordinator_email, dict(settings.partner_contacts), dict(settings.recipient_languages)
+    )
+
+
+def windows(settings: Settings) -> Mapping[Window, float]:
+    return {"now": 0.0, "batch": settings.batch_window, "digest": settings.digest_window}
+
+
 def mail_sender(settings: Settings, engine: AsyncEngine) -> MailSender:
     server = MailServer(
         settings.smtp_host,
@@ -39,11 +48,23 @@ def mail_sender(settings: Settings, engine: AsyncEngine) -> MailSender:
         settings.smtp_password,
         settings.smtp_starttls,
     )
-    return MailSender(engine, server, mail_from=settings.mail_from, poll_interval=settings.mail_poll_interval)
+    return MailSender(
+        engine,
+        server,
+        mail_from=settings.mail_from,
+        audience=audience(settings),
+        timezone=ZoneInfo(settings.timezone),
+        poll_interval=settings.mail_poll_interval,
+    )
 
 
-def mail_style(settings: Settings) -> handlers.MailStyle:
-    return handlers.MailStyle(ZoneInfo(settings.timezone), domain_of(settings.mail_from))
+def unit_of_work(settings: Settings, engine: AsyncEngine) -> UnitOfWork[NoticeRepository]:
+    batching = windows(settings)
+
+    def repository(connection: AsyncConnection) -> NoticeRepository:
+        return NoticeRepository(connection, batching)
+
+    return UnitOfWork(engine, repository)
 
 
 def build_app(settings: Settings) -> FastStream:
@@ -52,19 +73,18 @@ def build_app(settings: Settings) -> FastStream:
     engine = make_engine(settings.database_url)
     broker = service_broker(settings, queues, CONSUMES)
     sender = mail_sender(settings, engine)
-    style = mail_style(settings)
-    uow = functools.partial(UnitOfWork, engine, MailRepository)
+    readers = audience(settings)
 
-    async def announce_course(event: CourseScheduledV1) -> None:
-        await handlers.announce_course(event, uow(), style)
-        # Woken here, after the commit: UnitOfWork's on_events_committed fires only for outbox events.
-        sender.wake()
+    async def dispatch(event: NotificationsEvent) -> None:
+        if await handlers.notify(event, unit_of_work(settings, engine), readers):
+            # Woken here, after the commit: UnitOfWork's on_events_committed fires only for outbox events.
+            sender.wake()
 
-    broker.include_router(build_router(queues, announce_course))
+    broker.include_router(build_router(queues, dispatch))
     return service_app(
         broker=broker,
         topology=queues,
-        routing_keys=["CourseScheduled"],
+        routing_keys=ROUTING_KEYS,
         engine=engine,
         workers=[sender],
         heartbeat_file=settings.heartbeat_file,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from taalhuis_shared.messaging.settings import ServiceSettings
+
+Language = Literal["nl", "en"]
 
 
 class Settings(ServiceSettings):
@@ -17,3 +21,13 @@ class Settings(ServiceSettings):
     mail_poll_interval: float = 1.0
     # Session times in the e-mails are written in this zone.
     timezone: str = "Europe/Amsterdam"
+    # The library coordinator: groups, course dates, changes, problems and the rejection summary.
+    coordinator_email: str = "taalhuis@bibliotheekgouda.nl"
+    # Seconds that changes and referral answers to one person are collected into one e-mail.
+    batch_window: float = 60.0
+    # Seconds that rejected referrals are collected into the coordinator's summary (a day).
+    digest_window: float = 86400.0
+    # The referral events name no contact person: partner id -> contact address, as JSON.
+    partner_contacts: dict[str, str] = {}
+    # Recipients who read English: address -> "en", as JSON. Everyone else gets Dutch.
+    recipient_languages: dict[str, Language] = {}

@@ -1,41 +1,56 @@
-"""Notifications end to end within one process: course scheduled, mails stored, mails delivered."""
+"""Notifications against the real PostgreSQL and a real SMTP server: events in, MIME messages out."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from aio_pika.abc import AbstractRobustConnection
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from pydantic import TypeAdapter
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from notifications.adapters.mail_sender import MailSender, MailServer
-from notifications.adapters.repository import MailRepository
-from notifications.adapters.tables import mails
+from notifications.adapters.repository import NoticeRepository
+from notifications.adapters.tables import mails, notices
 from notifications.bootstrap import build_app
-from notifications.service_layer.handlers import MailStyle, announce_course
+from notifications.domain.notices import Audience, Window
+from notifications.entrypoints.mailview import show
+from notifications.entrypoints.messaging import NotificationsEvent
+from notifications.service_layer.handlers import notify
 from notifications.settings import Settings
-from taalhuis_shared.events import CourseScheduled, CourseScheduledV1, new_event
+from taalhuis_shared.events import EventData
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from tests.support.broker import Namespace, publish
+from tests.support.mime import RefusingSmtpServer, calendars, events_of, html_part, text_part
 from tests.support.smtp import SmtpServer
 from tests.support.waiting import eventually
-from tests.unit.notifications.courses import GEMIVA, PROMEN, TEACHER, course_data
+from tests.unit.notifications import courses as c
 
 MAIL_FROM = "taalhuis@bibliotheekgouda.example"
-STYLE = MailStyle(ZoneInfo("Europe/Amsterdam"), "bibliotheekgouda.example")
-RECIPIENTS = [TEACHER, PROMEN["email"], GEMIVA["email"]]
+AUDIENCE = Audience(c.COORDINATOR, {"promen": c.PROMEN["email"]})
+BATCH_WINDOW = 1.0
+WINDOWS: Mapping[Window, float] = {"now": 0.0, "batch": BATCH_WINDOW, "digest": BATCH_WINDOW}
+STAFF = [c.TEACHER, c.VOLUNTEER]
+CONTACTS = [c.PROMEN["email"], c.GEMIVA["email"]]
+ENVELOPE: TypeAdapter[Any] = TypeAdapter(NotificationsEvent)
 
 
-def scheduled_event(**changes: Any) -> dict[str, Any]:
-    return new_event(CourseScheduled.model_validate(course_data(**changes)), source="urn:taalhuis:scheduling")
+def unit_of_work(engine: AsyncEngine) -> UnitOfWork[NoticeRepository]:
+    def repository(connection: AsyncConnection) -> NoticeRepository:
+        return NoticeRepository(connection, WINDOWS)
+
+    return UnitOfWork(engine, repository)
 
 
-async def handle(engine: AsyncEngine, event: dict[str, Any]) -> None:
-    await announce_course(CourseScheduledV1.model_validate(event), UnitOfWork(engine, MailRepository), STYLE)
+async def handle(engine: AsyncEngine, data: EventData | dict[str, Any]) -> dict[str, Any]:
+    event = data if isinstance(data, dict) else c.event(data)
+    await notify(ENVELOPE.validate_python(event), unit_of_work(engine), AUDIENCE)
+    return event
 
 
 async def stored_mails(engine: AsyncEngine) -> list[Any]:
@@ -43,31 +58,28 @@ async def stored_mails(engine: AsyncEngine) -> list[Any]:
         return list(await connection.execute(select(mails).order_by(mails.c.id)))
 
 
-async def stored_mails_at(database_url: str) -> list[Any]:
-    engine = create_async_engine(database_url)
-    try:
-        return await stored_mails(engine)
-    finally:
-        await engine.dispose()
+async def quiet(engine: AsyncEngine) -> bool:
+    """Every notice composed and every mail sent or refused for good."""
+    async with engine.connect() as connection:
+        open_notices = await connection.scalar(
+            select(func.count()).select_from(notices).where(notices.c.mail_id.is_(None))
+        )
+        open_mails = await connection.scalar(
+            select(func.count())
+            .select_from(mails)
+            .where(mails.c.sent_at.is_(None), mails.c.failed_at.is_(None))
+        )
+    return open_notices == 0 and open_mails == 0
 
 
-async def ready_messages(rabbit: AbstractRobustConnection, queue_name: str) -> int:
-    channel = await rabbit.channel()
-    try:
-        queue = await channel.declare_queue(queue_name, passive=True)
-        return int(queue.declaration_result.message_count or 0)
-    finally:
-        await channel.close()
-
-
-async def all_sent(engine: AsyncEngine) -> bool:
-    rows = await stored_mails(engine)
-    return bool(rows) and all(r.sent_at is not None for r in rows)
+def sender_for(engine: AsyncEngine, port: int, poll_interval: float = 0.05) -> MailSender:
+    server = MailServer("127.0.0.1", port)
+    return MailSender(engine, server, mail_from=MAIL_FROM, audience=AUDIENCE, poll_interval=poll_interval)
 
 
 @asynccontextmanager
 async def running_sender(engine: AsyncEngine, port: int) -> AsyncIterator[MailSender]:
-    sender = MailSender(engine, MailServer("127.0.0.1", port), mail_from=MAIL_FROM, poll_interval=0.05)
+    sender = sender_for(engine, port)
     sender.start()
     try:
         yield sender
@@ -75,94 +87,215 @@ async def running_sender(engine: AsyncEngine, port: int) -> AsyncIterator[MailSe
         await sender.stop()
 
 
-async def test_the_teacher_and_each_contact_get_one_mail(engine: AsyncEngine, smtp: SmtpServer) -> None:
-    event = scheduled_event()
-    await handle(engine, event)
-
-    async with running_sender(engine, smtp.port) as sender:
-        sender.wake()
-        await eventually(lambda: len(smtp.mailbox.messages) >= 3, what="three mails")
-        await eventually(lambda: all_sent(engine), what="every mail marked sent")
-
-    for address in RECIPIENTS:
-        assert len(smtp.mailbox.to(address)) == 1, address
-    rows = {row.recipient: row for row in await stored_mails(engine)}
-    assert set(rows) == set(RECIPIENTS)
-    assert rows[TEACHER].recipient_role == "teacher"
-    assert {rows[a].recipient_role for a in RECIPIENTS[1:]} == {"contact"}
-    for address in RECIPIENTS:
-        [message] = smtp.mailbox.to(address)
-        row = rows[address]
-        assert message["Message-ID"] == row.message_id
-        assert message["From"] == MAIL_FROM
-        assert message["Subject"] == "Cursus Klik & Tik niveau 1: start op dinsdag 8 december"
-        assert row.event_id == event["id"] and row.course_id == "course-1"
-        assert row.attempts == 1 and row.last_error is None
-    assert "dinsdag 8 december 2026, 13:30 tot 15:30" in smtp.mailbox.to(TEACHER)[0].get_content()
+async def deliver(engine: AsyncEngine, smtp: SmtpServer) -> None:
+    async with running_sender(engine, smtp.port):
+        await eventually(lambda: quiet(engine), what="every notice mailed")
 
 
-async def test_the_same_course_event_twice_mails_once(engine: AsyncEngine, smtp: SmtpServer) -> None:
-    event = scheduled_event()
-    await handle(engine, event)
-    sender = MailSender(engine, MailServer("127.0.0.1", smtp.port), mail_from=MAIL_FROM)
-    assert await sender.send_due() == (3, False)
-
-    # Redelivered after the mails went out, and once more before the sender looks again.
-    await handle(engine, event)
-    await handle(engine, event)
-    assert await sender.send_due() == (0, False)
-
-    assert len(await stored_mails(engine)) == 3
-    assert len(smtp.mailbox.messages) == 3
-    assert sorted(m["X-Envelope-To"] for m in smtp.mailbox.messages) == sorted(RECIPIENTS)
+def recipients(smtp: SmtpServer) -> Counter[str]:
+    return Counter(m["X-Envelope-To"] for m in smtp.mailbox.messages)
 
 
-async def test_mails_wait_while_smtp_is_down_and_go_out_when_it_is_back(engine: AsyncEngine) -> None:
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (c.accepted(1), [c.PROMEN["email"]]),
+        (c.rejected(1), [c.PROMEN["email"], c.COORDINATOR]),
+        (c.group_filled(), [*CONTACTS, c.COORDINATOR]),
+        (c.course(), [*STAFF, *CONTACTS, c.COORDINATOR]),
+        (c.cancelled(0), [*STAFF, *CONTACTS, c.COORDINATOR]),
+        (c.paused(), [c.TEACHER, *CONTACTS, c.COORDINATOR]),
+        (c.resumed(), [*STAFF, *CONTACTS, c.COORDINATOR]),
+        (c.rescheduled(1), [*STAFF, *CONTACTS, c.COORDINATOR]),
+        (c.unschedulable(), [c.COORDINATOR]),
+    ],
+    ids=lambda value: type(value).__name__ if not isinstance(value, list) else "",
+)
+async def test_each_event_gives_its_recipients_one_mail(
+    engine: AsyncEngine, smtp: SmtpServer, data: EventData, expected: list[str]
+) -> None:
+    event = await handle(engine, data)
+    await handle(engine, event)  # redelivered: adds nothing
+    await deliver(engine, smtp)
+    assert recipients(smtp) == Counter(expected)
+    for message in smtp.mailbox.messages:
+        assert text_part(message).strip() and html_part(message).strip()
+        assert message["Message-ID"] in {row.message_id for row in await stored_mails(engine)}
+
+
+async def test_the_facts_each_reader_needs(engine: AsyncEngine, smtp: SmtpServer) -> None:
+    await handle(engine, c.group_filled())
+    await handle(engine, c.course())
+    await handle(engine, c.unschedulable())
+    await handle(engine, c.rejected(7))
+    await deliver(engine, smtp)
+
+    [teacher] = smtp.mailbox.to(c.TEACHER)
+    for part in [text_part(teacher), html_part(teacher)]:
+        assert "dinsdag 8 december 2026, 13:30 tot 15:30" in part
+        assert "Ronsseweg 1, 2803 ZA Gouda, zaal Zaal 2" in part
+        assert "Opbouwen vanaf 12:45" in part and "Neem 6 iPads mee" in part
+        assert all(name in part for name in c.PARTICIPANTS)
+    promen = smtp.mailbox.to(c.PROMEN["email"])
+    assert len(promen) == 3
+    texts = {m["Subject"]: text_part(m) for m in promen}
+    course_text = next(t for s, t in texts.items() if s.startswith("Cursus"))
+    assert "Marieke Jansen" in course_text and "Piet Bakker" in course_text
+    assert all(name in course_text for name in c.PROMEN_NAMES)
+    group_text = next(t for s, t in texts.items() if s.startswith("Groep"))
+    assert all(name in group_text for name in c.PROMEN_NAMES)
+    referral_text = next(t for s, t in texts.items() if s.startswith("Antwoord"))
+    assert "PRM-0007" in referral_text and "niet in de regio Gouda" in referral_text
+    coordinator = {m["Subject"]: text_part(m) for m in smtp.mailbox.to(c.COORDINATOR)}
+    assert len(coordinator) == 4
+    assert any("Er is geen docent vrij op dinsdag." in t for t in coordinator.values())
+    assert any("PRM-0007" in t for s, t in coordinator.items() if s.startswith("Overzicht"))
+
+
+async def test_group_changes_reach_the_staff_known_from_the_course(
+    engine: AsyncEngine, smtp: SmtpServer
+) -> None:
+    await handle(engine, c.course())
+    await deliver(engine, smtp)
+    smtp.mailbox.messages.clear()
+    await handle(engine, c.group_changed())
+    await deliver(engine, smtp)
+    assert recipients(smtp) == Counter([*STAFF, *CONTACTS])
+    text = text_part(smtp.mailbox.to(c.TEACHER)[0])
+    assert "Gestopt: Ahmed B." in text and "Nieuw: Mila K." in text
+
+
+async def test_invitations_keep_the_uid_and_raise_the_sequence(engine: AsyncEngine, smtp: SmtpServer) -> None:
+    await handle(engine, c.course())
+    await deliver(engine, smtp)
+    await handle(engine, c.rescheduled(1, revision=1))
+    await deliver(engine, smtp)
+    await handle(engine, c.cancelled(1, revision=2))
+    await deliver(engine, smtp)
+
+    scheduled, moved, cancelled = smtp.mailbox.to(c.TEACHER)
+    [first] = calendars(scheduled)
+    original = next(e for e in events_of(first) if str(e["uid"]) == "course-1-s2@taalhuis")
+    [second] = calendars(moved)
+    [moved_event] = events_of(second)
+    [third] = calendars(cancelled)
+    [cancelled_event] = events_of(third)
+    assert (first["method"], second["method"], third["method"]) == ("REQUEST", "REQUEST", "CANCEL")
+    assert str(moved_event["uid"]) == str(cancelled_event["uid"]) == "course-1-s2@taalhuis"
+    assert int(original["sequence"]) < int(moved_event["sequence"]) < int(cancelled_event["sequence"])
+    assert moved_event.decoded("dtstart") > original.decoded("dtstart")
+    assert str(cancelled_event["status"]) == "CANCELLED"
+    assert "donderdag 17 december 2026, 13:30 tot 15:30" in text_part(moved)
+
+
+async def test_a_measure_cancelling_20_sessions_of_4_teachers_mails_each_teacher_once(
+    engine: AsyncEngine, smtp: SmtpServer
+) -> None:
+    teachers = [f"docent{n}@bibliotheekgouda.example" for n in range(4)]
+    for n, teacher in enumerate(teachers):
+        for week in range(5):
+            await handle(engine, c.cancelled(week, course_id=f"course-{n}", teacher=teacher))
+    await deliver(engine, smtp)
+
+    assert all(recipients(smtp)[teacher] == 1 for teacher in teachers)
+    assert recipients(smtp)[c.VOLUNTEER] == 1
+    assert recipients(smtp)[c.PROMEN["email"]] == 1 and recipients(smtp)[c.COORDINATOR] == 1
+    for n, teacher in enumerate(teachers):
+        [message] = smtp.mailbox.to(teacher)
+        assert text_part(message).count("- dinsdag") == 5
+        [calendar] = calendars(message)
+        assert calendar["method"] == "CANCEL"
+        assert sorted(str(e["uid"]) for e in events_of(calendar)) == [
+            f"course-{n}-s{week}@taalhuis" for week in range(1, 6)
+        ]
+    [volunteer] = smtp.mailbox.to(c.VOLUNTEER)
+    assert len(events_of(calendars(volunteer)[0])) == 20
+
+
+async def test_mails_wait_while_smtp_is_down_and_each_arrives_once(engine: AsyncEngine) -> None:
     smtp = SmtpServer()  # its port is chosen, but nothing listens on it yet
-    await handle(engine, scheduled_event())
+    await handle(engine, c.course())
+    for week in range(3):
+        await handle(engine, c.cancelled(week))
 
     async with running_sender(engine, smtp.port):
 
         async def all_tried_none_sent() -> bool:
             rows = await stored_mails(engine)
-            return all(r.attempts > 0 and r.sent_at is None and r.last_error for r in rows)
+            return len(rows) == 10 and all(
+                r.attempts > 0 and r.sent_at is None and r.last_error for r in rows
+            )
 
-        await eventually(all_tried_none_sent, what="every mail tried once and kept")
-        assert smtp.mailbox.messages == []
-
+        await eventually(all_tried_none_sent, what="every mail tried and kept")
         smtp.start()
         try:
-            await eventually(lambda: len(smtp.mailbox.messages) >= 3, what="three mails after SMTP is up")
-            await eventually(lambda: all_sent(engine), what="every mail marked sent")
+            await eventually(lambda: quiet(engine), what="every mail sent after SMTP is up")
         finally:
             smtp.stop()
 
-    assert sorted(m["X-Envelope-To"] for m in smtp.mailbox.messages) == sorted(RECIPIENTS)
-    assert all(row.attempts >= 2 for row in await stored_mails(engine))
+    assert recipients(smtp) == Counter({address: 2 for address in [*STAFF, *CONTACTS, c.COORDINATOR]})
+    assert len({m["Message-ID"] for m in smtp.mailbox.messages}) == 10
+    assert all(row.attempts >= 2 and row.sent_at for row in await stored_mails(engine))
 
 
-async def test_a_failed_mail_waits_its_own_growing_pause(engine: AsyncEngine) -> None:
-    down = SmtpServer()  # nothing listens on its port
-    await handle(engine, scheduled_event())
-    sender = MailSender(engine, MailServer("127.0.0.1", down.port), mail_from=MAIL_FROM, poll_interval=10)
+async def test_a_name_with_a_line_break_injects_nothing_and_is_escaped(
+    engine: AsyncEngine, smtp: SmtpServer
+) -> None:
+    evil = "Eva\r\nBcc: x@example.org <b>"
+    participants = c.members()
+    participants[0]["display_name"] = evil
+    staff = {"name": evil, "email": c.TEACHER}
+    await handle(engine, c.course(participants=participants, teacher=staff))
+    await deliver(engine, smtp)
 
-    # Each round tries the next mail that is due; a failed one waits, so the others get their turn.
-    for tried in range(1, 4):
-        assert await sender.send_due() == (0, True)
-        assert sum(row.attempts for row in await stored_mails(engine)) == tried
-    assert await sender.send_due() == (0, False)  # all three are waiting now
+    assert recipients(smtp) == Counter([*STAFF, *CONTACTS, c.COORDINATOR])
+    for message in smtp.mailbox.messages:
+        assert message["Bcc"] is None
+        assert "x@example.org" not in message["X-Envelope-To"]
+    [teacher] = smtp.mailbox.to(c.TEACHER)
+    assert [a.addr_spec for a in teacher["To"].addresses] == [c.TEACHER]
+    assert "Eva Bcc: x@example.org &lt;b&gt;" in html_part(teacher)
+    assert "<b>" not in html_part(teacher)
 
-    rows = await stored_mails(engine)
-    assert all(r.attempts == 1 and "Connect" in r.last_error for r in rows)
-    assert all(r.next_attempt_at - r.created_at >= timedelta(seconds=19) for r in rows)
+
+async def test_a_refused_address_is_recorded_not_retried_and_the_coordinator_told_once(
+    engine: AsyncEngine,
+) -> None:
+    smtp = RefusingSmtpServer({c.GEMIVA["email"]})
+    smtp.start()
+    try:
+        await handle(engine, c.course())
+        await deliver(engine, smtp)
+        sender = sender_for(engine, smtp.port)
+        assert await sender.send_due() == (0, False)  # nothing left to try
+    finally:
+        smtp.stop()
+
+    assert smtp.refusing.refusals == [c.GEMIVA["email"]]
+    [failed] = [row for row in await stored_mails(engine) if row.failed_at is not None]
+    assert failed.recipient == c.GEMIVA["email"] and failed.attempts == 1 and "550" in failed.last_error
+    told = [m for m in smtp.mailbox.to(c.COORDINATOR) if m["Subject"] == "E-mail niet afgeleverd"]
+    assert len(told) == 1
+    assert c.GEMIVA["email"] in text_part(told[0])
+    view = await show_all(engine)
+    assert "Mislukt" in view and c.GEMIVA["email"] in view.split("Mislukt", 1)[1]
 
 
-async def test_the_service_mails_a_course_scheduled_event_from_rabbitmq(
+async def show_all(engine: AsyncEngine) -> str:
+    return await show(
+        engine.url.render_as_string(hide_password=False),
+        ["verzonden", "wachtend", "mislukt"],
+        ZoneInfo("Europe/Amsterdam"),
+    )
+
+
+async def test_the_service_mails_events_from_rabbitmq_once(
     database_url: str,
     amqp_url: str,
     namespace: Namespace,
     rabbit: AbstractRobustConnection,
     smtp: SmtpServer,
+    engine: AsyncEngine,
 ) -> None:
     settings = Settings(
         amqp_url=amqp_url,
@@ -171,23 +304,24 @@ async def test_the_service_mails_a_course_scheduled_event_from_rabbitmq(
         queue_prefix=namespace.queue_prefix,
         smtp_port=smtp.port,
         mail_from=MAIL_FROM,
-        # Far longer than the test may wait: the mails arrive in time only if the handler wakes the sender.
+        coordinator_email=c.COORDINATOR,
+        batch_window=BATCH_WINDOW,
+        # Far longer than the test may wait: mails arrive in time only if the sender is woken.
         mail_poll_interval=60,
     )
-    event = scheduled_event()
+    scheduled = c.event(c.course())
     app = build_app(settings)
     await app.start()
     try:
-        await publish(rabbit, namespace, event)
-        await publish(rabbit, namespace, event)  # a duplicate, as after a lost publisher confirm
-        await eventually(lambda: len(smtp.mailbox.messages) >= 3, what="three mails")
+        await publish(rabbit, namespace, scheduled)
+        await publish(rabbit, namespace, scheduled)  # a duplicate, as after a lost publisher confirm
+        for week in range(2):
+            await publish(rabbit, namespace, c.event(c.cancelled(week)))
+        await eventually(lambda: len(smtp.mailbox.messages) >= 10, what="ten mails")
+        await eventually(lambda: quiet(engine), what="everything sent")
     finally:
         await app.stop()
 
-    # Both deliveries were handled and acked: the duplicate added no mail.
-    assert await ready_messages(rabbit, namespace.topology("notifications").queue_name) == 0
-    assert len(await stored_mails_at(database_url)) == 3
-    assert sorted(m["X-Envelope-To"] for m in smtp.mailbox.messages) == sorted(RECIPIENTS)
-    teacher_mail = smtp.mailbox.to(TEACHER)[0].get_content()
-    for name in ["Ahmed B.", "Fatima E.", "Kees V.", "Anna de J.", "Priya S."]:
-        assert name in teacher_mail
+    assert recipients(smtp) == Counter({address: 2 for address in [*STAFF, *CONTACTS, c.COORDINATOR]})
+    view = await show_all(engine)
+    assert "Verzonden" in view and c.TEACHER in view

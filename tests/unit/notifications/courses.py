@@ -1,18 +1,41 @@
-"""An example scheduled course: Klik & Tik level 1, five Tuesdays from 8 December 2026."""
+"""Example events for notifications: a Klik & Tik course of five Tuesdays from 8 December 2026.
+
+The sessions are in a neighbourhood centre: a room, a volunteer, iPads to bring, set-up time.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from taalhuis_shared.events import CourseScheduled
+from taalhuis_shared.events import (
+    CoursePaused,
+    CourseRef,
+    CourseResumed,
+    CourseScheduled,
+    EventData,
+    GroupChanged,
+    GroupFilled,
+    GroupUnschedulable,
+    ReferralAccepted,
+    ReferralRejected,
+    SessionCancelled,
+    SessionRescheduled,
+    new_event,
+)
 
 # 13:30 to 15:30 in Gouda is 12:30 to 14:30 UTC in winter (CET, UTC+1).
 FIRST_START = datetime(2026, 12, 8, 12, 30, tzinfo=UTC)
 
 TEACHER = "marieke.jansen@bibliotheekgouda.example"
+VOLUNTEER = "piet.bakker@bibliotheekgouda.example"
+COORDINATOR = "coordinator@bibliotheekgouda.example"
 PROMEN = {"name": "Sanne de Wit", "email": "sanne.dewit@promen.example"}
 GEMIVA = {"name": "Jan Smit", "email": "jan.smit@gemiva.example"}
+LOCATION = {"name": "Wijkgebouw De Mozaïek", "address": "Ronsseweg 1, 2803 ZA Gouda"}
+PARTICIPANTS = ["Ahmed B.", "Fatima E.", "Kees V.", "Anna de J.", "Priya S."]
+PROMEN_NAMES = ["Ahmed B.", "Fatima E.", "Anna de J."]
+GEMIVA_NAMES = ["Kees V.", "Priya S."]
 
 
 def member(number: int, partner_id: str, display_name: str) -> dict[str, Any]:
@@ -24,39 +47,154 @@ def member(number: int, partner_id: str, display_name: str) -> dict[str, Any]:
     }
 
 
-def course_data(**changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "course_id": "course-1",
-        "group_id": "group-1",
-        "course": {"type": "klik-en-tik", "level": 1},
-        "location": {
-            "name": "Bibliotheek Gouda, De Chocoladefabriek",
-            "address": "Klein Amerika 20, 2803 PK Gouda",
-        },
-        "teacher": {"name": "Marieke Jansen", "email": TEACHER},
-        "sessions": [
-            {
-                "number": week + 1,
-                "start": (FIRST_START + timedelta(weeks=week)).isoformat(),
-                "end": (FIRST_START + timedelta(weeks=week, hours=2)).isoformat(),
-            }
-            for week in range(5)
-        ],
-        "participants": [
-            member(1, "promen", "Ahmed B."),
-            member(2, "promen", "Fatima E."),
-            member(3, "gemiva", "Kees V."),
-            member(4, "promen", "Anna de J."),
-            member(5, "gemiva", "Priya S."),
-        ],
-        "contacts": [
-            {"partner_id": "promen", "contact": PROMEN},
-            {"partner_id": "gemiva", "contact": GEMIVA},
-        ],
+def members() -> list[dict[str, Any]]:
+    partners = ["promen", "promen", "gemiva", "promen", "gemiva"]
+    return [member(n + 1, partners[n], name) for n, name in enumerate(PARTICIPANTS)]
+
+
+def contacts() -> list[dict[str, Any]]:
+    return [{"partner_id": "promen", "contact": PROMEN}, {"partner_id": "gemiva", "contact": GEMIVA}]
+
+
+def session(
+    week: int, *, course_id: str = "course-1", revision: int = 0, shift: timedelta = timedelta()
+) -> dict[str, Any]:
+    start = FIRST_START + timedelta(weeks=week) + shift
+    return {
+        "number": week + 1,
+        "session_id": f"{course_id}-s{week + 1}",
+        "revision": revision,
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=2)).isoformat(),
+        "room": "Zaal 2",
+        "volunteers": [{"name": "Piet Bakker", "email": VOLUNTEER}],
+        "ipads": 6,
+        "setup_start": (start - timedelta(minutes=45)).isoformat(),
     }
+
+
+def common(course_id: str = "course-1", teacher: str = TEACHER) -> dict[str, Any]:
+    return {
+        "course_id": course_id,
+        "group_id": f"group-{course_id}",
+        "course": {"type": "klik-en-tik", "level": 1},
+        "location": LOCATION,
+        "teacher": {"name": "Marieke Jansen", "email": teacher},
+        "participants": members(),
+        "contacts": contacts(),
+    }
+
+
+def course_data(**changes: Any) -> dict[str, Any]:
+    data = {**common(), "sessions": [session(week) for week in range(5)]}
     data.update(changes)
     return data
 
 
 def course(**changes: Any) -> CourseScheduled:
     return CourseScheduled.model_validate(course_data(**changes))
+
+
+def event(data: EventData, source: str = "urn:taalhuis:scheduling") -> dict[str, Any]:
+    return new_event(data, source=source)
+
+
+def cancelled(
+    week: int, course_id: str = "course-1", teacher: str = TEACHER, revision: int = 1
+) -> SessionCancelled:
+    return SessionCancelled.model_validate(
+        {
+            **common(course_id, teacher),
+            "session": session(week, course_id=course_id, revision=revision),
+            "reason_code": "measures",
+            "reason": "De coronamaatregelen gelden ook hier.",
+            "measure_id": "m-1",
+        }
+    )
+
+
+def rescheduled(week: int, revision: int = 1) -> SessionRescheduled:
+    return SessionRescheduled.model_validate(
+        {
+            **common(),
+            "session": session(week, revision=revision, shift=timedelta(days=2)),
+            "previous_start": (FIRST_START + timedelta(weeks=week)).isoformat(),
+            "reason_code": "catch-up",
+        }
+    )
+
+
+def paused() -> CoursePaused:
+    data = {k: v for k, v in common().items() if k != "participants"}
+    return CoursePaused.model_validate(
+        {**data, "measure_id": "m-1", "reason": "Coronamaatregelen", "sessions_remaining": 3}
+    )
+
+
+def resumed() -> CourseResumed:
+    return CourseResumed.model_validate(
+        {
+            **common(),
+            "measure_id": "m-1",
+            "sessions": [session(week, revision=2, shift=timedelta(weeks=8)) for week in range(2, 5)],
+        }
+    )
+
+
+def group_filled() -> GroupFilled:
+    return GroupFilled.model_validate(
+        {
+            "group_id": "group-course-1",
+            "course": {"type": "klik-en-tik", "level": 1},
+            "language_group": "NT1",
+            "capacity": 5,
+            "participants": members(),
+            "contacts": contacts(),
+        }
+    )
+
+
+def group_changed() -> GroupChanged:
+    new = member(6, "promen", "Mila K.")
+    return GroupChanged.model_validate(
+        {
+            "group_id": "group-course-1",
+            "course": {"type": "klik-en-tik", "level": 1},
+            "removed": [members()[0]],
+            "added": [new],
+            "participants": [new, *members()[1:]],
+            "contacts": contacts(),
+        }
+    )
+
+
+def unschedulable() -> GroupUnschedulable:
+    return GroupUnschedulable.model_validate(
+        {
+            "group_id": "group-course-1",
+            "course": {"type": "klik-en-tik", "level": 1},
+            "reason_code": "no-teacher",
+            "reason": "Er is geen docent vrij op dinsdag.",
+            "reason_en": "No teacher is free on Tuesday.",
+        }
+    )
+
+
+def accepted(number: int) -> ReferralAccepted:
+    return ReferralAccepted(
+        referral_id=f"ref-{number}",
+        partner_id="promen",
+        partner_referral_id=f"PRM-{number:04d}",
+        course=CourseRef(type="klik-en-tik", level=1),
+        waiting_position=number,
+    )
+
+
+def rejected(number: int) -> ReferralRejected:
+    return ReferralRejected(
+        partner_id="promen",
+        partner_referral_id=f"PRM-{number:04d}",
+        reason_code="municipality-not-served",
+        reason="De medewerker woont en werkt niet in de regio Gouda.",
+        reason_en="The employee neither lives nor works in the Gouda region.",
+    )

@@ -1,179 +1,156 @@
-"""What the e-mails about a scheduled course say, to whom, and with which Message-ID."""
+"""Who is told what about each event, and what the composed e-mails say, parsed as MIME."""
 
 from __future__ import annotations
 
-import email.utils
+import email
+import email.policy
+from collections import defaultdict
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
-from notifications.domain import mails
-from taalhuis_shared.events import CourseScheduled, Session
+import pytest
 
-from .courses import GEMIVA, PROMEN, TEACHER, course, course_data
+from notifications.domain import mails
+from notifications.domain.notices import Audience, Notice, notices_for
+from taalhuis_shared.events import EventData
+from tests.support.mime import calendars, events_of, html_part, text_part
+
+from . import courses as c
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-DOMAIN = "bibliotheekgouda.nl"
-EVENT_ID = "7d0c3f9e-2f7c-4c8e-9d55-0f4f0e0d1a11"
-
-SESSION_LINES = [
-    "dinsdag 8 december 2026, 13:30 tot 15:30",
-    "dinsdag 15 december 2026, 13:30 tot 15:30",
-    "dinsdag 22 december 2026, 13:30 tot 15:30",
-    "dinsdag 29 december 2026, 13:30 tot 15:30",
-    "dinsdag 5 januari 2027, 13:30 tot 15:30",
-]
+MAIL_FROM = "taalhuis@bibliotheekgouda.example"
+AUDIENCE = Audience(c.COORDINATOR, {"promen": c.PROMEN["email"]})
+STAFF = {c.TEACHER: "staff", c.VOLUNTEER: "staff"}
+CONTACTS = {c.PROMEN["email"]: "contact", c.GEMIVA["email"]: "contact"}
+COORDINATOR = {c.COORDINATOR: "coordinator"}
 
 
-def compose(scheduled: CourseScheduled | None = None, event_id: str = EVENT_ID) -> list[mails.Mail]:
-    return mails.course_mails(event_id, scheduled or course(), timezone=AMSTERDAM, mail_domain=DOMAIN)
+def notices(data: EventData, event_id: str = "event-1", audience: Audience = AUDIENCE) -> list[Notice]:
+    return notices_for(event_id, data, audience)
 
 
-def mail_to(address: str, composed: list[mails.Mail]) -> mails.Mail:
-    [found] = [m for m in composed if m.recipient == address]
-    return found
+def received(found: list[Notice]) -> dict[str, EmailMessage]:
+    """Each batch composed and sent through the e-mail parser, by recipient."""
+    batches: dict[str, list[Notice]] = defaultdict(list)
+    for notice in found:
+        batches[notice.batch_key].append(notice)
+    out = {}
+    for batch in batches.values():
+        mail = mails.compose(batch, timezone=AMSTERDAM, mail_from=MAIL_FROM, mail_domain="example")
+        raw = mails.as_email(mail, mail_from=MAIL_FROM, composed_at=datetime(2026, 11, 1, tzinfo=UTC))
+        parsed = email.message_from_bytes(raw.as_bytes(policy=email.policy.SMTP), policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        out[mail.recipient] = parsed
+    return out
 
 
-def test_one_mail_to_the_teacher_and_one_to_each_contact() -> None:
-    composed = compose()
-    assert [(m.recipient_role, m.recipient) for m in composed] == [
-        ("teacher", TEACHER),
-        ("contact", PROMEN["email"]),
-        ("contact", GEMIVA["email"]),
-    ]
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (c.accepted(1), {c.PROMEN["email"]: "contact"}),
+        (c.rejected(1), {c.PROMEN["email"]: "contact", **COORDINATOR}),
+        (c.group_filled(), {**CONTACTS, **COORDINATOR}),
+        (c.course(), {**STAFF, **CONTACTS, **COORDINATOR}),
+        (c.cancelled(0), {**STAFF, **CONTACTS, **COORDINATOR}),
+        (c.paused(), {c.TEACHER: "staff", **CONTACTS, **COORDINATOR}),
+        (c.resumed(), {**STAFF, **CONTACTS, **COORDINATOR}),
+        (c.rescheduled(1), {**STAFF, **CONTACTS, **COORDINATOR}),
+        (c.unschedulable(), COORDINATOR),
+        (c.group_changed(), CONTACTS),  # staff too, once the group's course is known (integration test)
+    ],
+    ids=lambda value: type(value).__name__ if not isinstance(value, dict) else "",
+)
+def test_who_is_told(data: EventData, expected: dict[str, str]) -> None:
+    assert {n.recipient: n.role for n in notices(data)} == expected
 
 
-def test_the_teacher_mail_lists_every_session_in_dutch_local_time_in_order() -> None:
-    body = mail_to(TEACHER, compose()).body
-    positions = [body.index(f"- {line}\n") for line in SESSION_LINES]
-    assert positions == sorted(positions)
-    assert "12:30" not in body  # the UTC time of the event must not leak through
+def test_a_partner_without_a_known_contact_hears_nothing_of_a_referral() -> None:
+    assert notices(c.accepted(1), audience=Audience(c.COORDINATOR)) == []
 
 
-def test_sessions_are_listed_by_date_even_when_the_event_lists_them_otherwise() -> None:
-    data = course_data()
-    data["sessions"] = list(reversed(data["sessions"]))
-    body = mail_to(TEACHER, compose(CourseScheduled.model_validate(data))).body
-    assert body.index(SESSION_LINES[0]) < body.index(SESSION_LINES[4])
+def test_the_teacher_gets_every_fact_of_their_sessions_and_an_invitation() -> None:
+    message = received(notices(c.course()))[c.TEACHER]
+    assert message["Subject"] == "Cursus Klik & Tik niveau 1: start op dinsdag 8 december"
+    for part in [text_part(message), html_part(message)]:
+        assert "dinsdag 8 december 2026, 13:30 tot 15:30" in part
+        assert "dinsdag 5 januari 2027, 13:30 tot 15:30" in part
+        assert "Ronsseweg 1, 2803 ZA Gouda, zaal Zaal 2" in part
+        assert "Opbouwen vanaf 12:45" in part
+        assert "Neem 6 iPads mee" in part
+        assert "Piet Bakker" in part
+        for name in c.PARTICIPANTS:
+            assert name in part
+    assert "12:30" not in text_part(message)  # UTC must not leak through
+    [calendar] = calendars(message)
+    assert calendar["method"] == "REQUEST"
+    events = events_of(calendar)
+    assert [str(e["uid"]) for e in events] == [f"course-1-s{n}@taalhuis" for n in range(1, 6)]
+    assert {int(e["sequence"]) for e in events} == {0}
+    assert str(events[0]["attendee"]) == f"mailto:{c.TEACHER}"
+    assert str(events[0]["organizer"]) == f"mailto:{MAIL_FROM}"
+    assert "Ronsseweg 1" in str(events[0]["location"]) and "Zaal 2" in str(events[0]["location"])
+    assert events[0].decoded("dtstart") == c.FIRST_START
 
 
-def test_the_teacher_mail_names_course_place_participants_and_contacts() -> None:
-    body = mail_to(TEACHER, compose()).body
-    assert body.startswith("Beste Marieke Jansen,")
-    assert "Klik & Tik niveau 1" in body
-    assert "Bibliotheek Gouda, De Chocoladefabriek\nKlein Amerika 20, 2803 PK Gouda" in body
-    for name in ["Ahmed B.", "Fatima E.", "Kees V.", "Anna de J.", "Priya S."]:
-        assert f"- {name}\n" in body
-    assert f"{PROMEN['name']}, {PROMEN['email']}" in body
-    assert f"{GEMIVA['name']}, {GEMIVA['email']}" in body
+def test_a_contact_gets_dates_place_staff_names_and_only_their_own_employees() -> None:
+    message = received(notices(c.course()))[c.PROMEN["email"]]
+    assert calendars(message) == []
+    for part in [text_part(message), html_part(message)]:
+        assert "dinsdag 8 december 2026, 13:30 tot 15:30" in part
+        assert "Wijkgebouw De Mozaïek, Ronsseweg 1, 2803 ZA Gouda" in part
+        assert "Marieke Jansen" in part and "Piet Bakker" in part
+        assert all(name in part for name in c.PROMEN_NAMES)
+        assert not any(name in part for name in c.GEMIVA_NAMES)
+        assert "medewerkers vertellen" in part
 
 
-def test_a_contact_sees_only_their_own_employees() -> None:
-    composed = compose()
-    promen = mail_to(PROMEN["email"], composed).body
-    gemiva = mail_to(GEMIVA["email"], composed).body
-    for name in ["Ahmed B.", "Fatima E.", "Anna de J."]:
-        assert f"- {name}\n" in promen
-        assert name not in gemiva
-    for name in ["Kees V.", "Priya S."]:
-        assert f"- {name}\n" in gemiva
-        assert name not in promen
+def test_a_teacher_who_reads_english_gets_english() -> None:
+    audience = Audience(c.COORDINATOR, languages={c.TEACHER: "en"})
+    message = received(notices(c.course(), audience=audience))[c.TEACHER]
+    assert message["Subject"] == "Course Klik & Tik level 1: starts on Tuesday 8 December"
+    assert "Tuesday 8 December 2026, 13:30 to 15:30" in text_part(message)
+    assert "Bring 6 iPads." in html_part(message)
 
 
-def test_a_contact_gets_dates_place_and_the_request_to_tell_their_employees() -> None:
-    body = mail_to(PROMEN["email"], compose()).body
-    assert body.startswith("Beste Sanne de Wit,")
-    for line in SESSION_LINES:
-        assert f"- {line}\n" in body
-    assert "Bibliotheek Gouda, De Chocoladefabriek\nKlein Amerika 20, 2803 PK Gouda" in body
-    assert "Wilt u dit aan uw medewerkers vertellen?" in body
+def test_names_with_line_breaks_inject_no_header_and_are_escaped_in_html() -> None:
+    evil = "Eva\r\nBcc: x@example.org <b>"
+    data = c.course_data()
+    data["participants"][0]["display_name"] = evil
+    data["contacts"][0]["contact"]["name"] = evil
+    data["teacher"]["name"] = evil
+    found = received(notices(c.course(**{k: data[k] for k in ["participants", "contacts", "teacher"]})))
+    for message in found.values():
+        assert message["Bcc"] is None
+        assert "Bcc" not in message
+        assert len(message.get_all("To", [])) == 1
+        assert "&lt;b&gt;" in html_part(message) and "<b>" not in html_part(message)
+    assert found[c.TEACHER]["To"].addresses[0].addr_spec == c.TEACHER
 
 
-def test_a_contact_listed_twice_gets_one_mail_with_the_employees_of_both_partners() -> None:
-    data = course_data()
-    # The same person for a second partner, with the address written differently.
-    data["contacts"].append({"partner_id": "gemiva", "contact": {**PROMEN, "email": PROMEN["email"].upper()}})
-    composed = compose(CourseScheduled.model_validate(data))
-    to_promen = [m for m in composed if m.recipient.casefold() == PROMEN["email"]]
-    assert len(to_promen) == 1
-    assert "- Kees V.\n" in to_promen[0].body
-    assert "- Ahmed B.\n" in to_promen[0].body
+def test_many_cancellations_make_one_mail_with_one_cancel_calendar() -> None:
+    found = [n for week in range(5) for n in notices(c.cancelled(week), event_id=f"cancel-{week}")]
+    message = received(found)[c.TEACHER]
+    text = text_part(message)
+    assert "Deze lessen gaan niet door" in text
+    assert "De coronamaatregelen gelden ook hier." in text
+    [calendar] = calendars(message)
+    assert calendar["method"] == "CANCEL"
+    events = events_of(calendar)
+    assert len(events) == 5
+    assert {str(e["status"]) for e in events} == {"CANCELLED"}
+    assert {int(e["sequence"]) for e in events} == {1}
 
 
-def test_a_teacher_who_is_also_the_contact_gets_only_the_teacher_mail() -> None:
-    data = course_data(teacher={"name": PROMEN["name"], "email": PROMEN["email"]})
-    composed = compose(CourseScheduled.model_validate(data))
-    assert [(m.recipient_role, m.recipient) for m in composed] == [
-        ("teacher", PROMEN["email"]),
-        ("contact", GEMIVA["email"]),
-    ]
+def test_the_message_id_depends_on_the_notices_only() -> None:
+    first = mails.message_id(["a/course/x@y", "b/course/x@y"], "example")
+    assert first == mails.message_id(["b/course/x@y", "a/course/x@y"], "example")
+    assert first != mails.message_id(["a/course/x@y"], "example")
+    assert first.startswith("<") and first.endswith("@example>")
 
 
-def test_subject_names_the_course_and_its_first_day() -> None:
-    assert {m.subject for m in compose()} == {"Cursus Klik & Tik niveau 1: start op dinsdag 8 december"}
-    digisterker = compose(course(course={"type": "digisterker", "level": 3}))
-    assert digisterker[0].subject == "Cursus Digisterker niveau 3: start op dinsdag 8 december"
-
-
-def test_times_follow_summer_time_and_the_configured_zone() -> None:
-    summer = Session(
-        number=1, start=datetime(2027, 6, 3, 7, 0, tzinfo=UTC), end=datetime(2027, 6, 3, 9, 15, tzinfo=UTC)
-    )
-    assert mails.session_line(summer, AMSTERDAM) == "donderdag 3 juni 2027, 09:00 tot 11:15"
-    assert mails.session_line(summer, ZoneInfo("UTC")) == "donderdag 3 juni 2027, 07:00 tot 09:15"
-
-
-def test_every_dutch_day_and_month_name() -> None:
-    # 2 March 2026 is a Monday; one day later each time, then the first of each month in 2027.
-    days = [mails.dutch_date(datetime(2026, 3, 2 + n, tzinfo=UTC)).split()[0] for n in range(7)]
-    assert days == ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
-    months = [mails.dutch_date(datetime(2027, month, 1, tzinfo=UTC)).split()[2] for month in range(1, 13)]
-    assert months[0] == "januari" and months[2] == "maart" and months[9] == "oktober"
-    assert len(set(months)) == 12
-
-
-def test_the_message_id_is_the_same_for_the_same_event_and_recipient() -> None:
-    first, again = compose(), compose()
-    assert [m.message_id for m in first] == [m.message_id for m in again]
-    assert len({m.message_id for m in first}) == len(first)
-    other_event = compose(event_id="another-event")
-    assert not {m.message_id for m in first} & {m.message_id for m in other_event}
-    upper, lower = (mails.message_id(EVENT_ID, address, DOMAIN) for address in ["A@X.example", "a@x.example"])
-    assert upper == lower
-
-
-def test_the_message_id_is_an_rfc_5322_msg_id_on_our_domain() -> None:
-    for mail in compose():
-        assert mail.message_id.startswith("<") and mail.message_id.endswith(f"@{DOMAIN}>")
-        assert " " not in mail.message_id
-
-
-def test_the_email_message_carries_the_headers_and_the_body() -> None:
-    mail = compose()[0]
-    composed_at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-    message = mails.as_email(mail, mail_from="taalhuis@bibliotheekgouda.nl", composed_at=composed_at)
-    assert message["Message-ID"] == mail.message_id
-    assert message["From"] == "taalhuis@bibliotheekgouda.nl"
-    assert message["To"] == mail.recipient
-    assert message["Subject"] == mail.subject
-    assert email.utils.parsedate_to_datetime(message["Date"]) == composed_at
-    assert message.get_content().rstrip("\n") == mail.body
-
-
-def test_the_domain_of_the_sender_address() -> None:
-    assert mails.domain_of("taalhuis@bibliotheekgouda.nl") == "bibliotheekgouda.nl"
-    assert mails.domain_of("Taalhuis Gouda <taalhuis@bibliotheekgouda.nl>") == "bibliotheekgouda.nl"
-    assert mails.domain_of("taalhuis") == "localhost"
-
-
-def test_without_participants_or_contacts_the_teacher_still_gets_a_complete_mail() -> None:
-    composed = compose(course(participants=[], contacts=[]))
-    assert [m.recipient_role for m in composed] == ["teacher"]
-    body = composed[0].body
-    assert "Er staan nog geen deelnemers op de lijst." in body
-    assert "contactpersoon" not in body
-    assert SESSION_LINES[0] in body
-
-
-def test_the_english_line_names_the_level_in_english() -> None:
-    body = mail_to(TEACHER, compose()).body
-    assert body.rstrip().splitlines()[-1].startswith("English: you teach Klik & Tik level 1.")
+def test_subjects_from_event_text_hold_no_line_break() -> None:
+    data = c.course_data(course={"type": "klik\r\nBcc: x@example.org", "level": 1})
+    for message in received(notices(c.course(course=data["course"]))).values():
+        assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
+        assert message["Bcc"] is None

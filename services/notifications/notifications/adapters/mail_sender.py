@@ -1,30 +1,44 @@
-"""The mail sender: sends the mail outbox's unsent e-mails over SMTP, and retries what failed.
+"""The mail sender: composes due batches of notices into mails, sends them over SMTP, retries.
 
-Shaped like the shared outbox relay. Each mail is taken with `FOR UPDATE SKIP LOCKED` in a
-transaction of its own, so several processes share the work and a crash re-sends at most the
-one mail it was sending (with the same Message-ID). A failed mail counts the attempt, keeps the
-error and waits a growing pause of its own: SMTP being down delays mail, it never loses it.
+Composing: a batch (one recipient, one kind of mail) is due once its oldest notice has waited its
+window. Its mail is written in the same transaction that marks the notices composed, with a
+Message-ID made from the notices, so a batch becomes exactly one mail. An advisory lock per
+batch keeps two processes from composing the same batch.
+
+Sending is shaped like the shared outbox relay. Each mail is taken with `FOR UPDATE SKIP LOCKED`
+in a transaction of its own, so several processes share the work and a crash re-sends at most
+the one mail it was sending (with the same Message-ID). A temporary failure counts the attempt,
+keeps the error and waits a growing pause: SMTP being down delays mail, it never loses it. A
+recipient refused for good (5xx) is recorded as failed, and the coordinator is told once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import email.policy
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiosmtplib
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from taalhuis_shared.messaging.polling import PollingWorker
 
-from ..domain.mails import Mail, as_email, bare_address
-from .tables import mails
+from ..domain.mails import as_email, bare_address, compose, domain_of
+from ..domain.notices import Audience, Notice, Window, refused_notice
+from .repository import add_notices
+from .tables import mails, notices
 
 log = logging.getLogger(__name__)
 
 # Longest wait of one mail between attempts: after an SMTP outage mail goes out within this.
 MAX_MAIL_PAUSE = 300.0
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,23 @@ class MailServer:
     starttls: bool = False
 
 
+def refused_for_good(error: Exception) -> bool:
+    """A 5xx for the recipient or the message: trying again would give the same answer.
+
+    Other 5xx answers (login, sender, greeting) are about our own set-up; those mails wait and
+    are retried, so that fixing the configuration sends them all.
+    """
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(r.code >= 500 for r in error.recipients)
+    return isinstance(error, aiosmtplib.SMTPRecipientRefused | aiosmtplib.SMTPDataError) and error.code >= 500
+
+
+def _notice(row: Any) -> Notice:
+    return Notice(
+        row.origin, row.kind, row.recipient_role, row.recipient, row.recipient_name, row.language, row.payload
+    )
+
+
 class MailSender(PollingWorker):
     name = "mail-sender"
 
@@ -47,6 +78,8 @@ class MailSender(PollingWorker):
         server: MailServer,
         *,
         mail_from: str,
+        audience: Audience,
+        timezone: ZoneInfo = AMSTERDAM,
         poll_interval: float = 1.0,
         batch_size: int = 50,
         send_timeout: float = 30.0,
@@ -55,16 +88,102 @@ class MailSender(PollingWorker):
         self._engine = engine
         self._server = server
         self._mail_from = mail_from
+        self._audience = audience
+        self._timezone = timezone
         self._send_timeout = send_timeout
+        self._next_batch: asyncio.TimerHandle | None = None
 
     async def run_once(self) -> tuple[int, bool]:
-        return await self.send_due()
+        await self.compose_due()
+        outcome = await self.send_due()
+        # Scheduled after the round, so that PollingWorker's clearing of the wake-up cannot lose it.
+        await self._wake_at_next_batch()
+        return outcome
+
+    async def compose_due(self) -> int:
+        """Compose every batch whose oldest notice has waited its window; returns how many."""
+        async with self._engine.connect() as connection:
+            keys = (
+                await connection.scalars(
+                    select(notices.c.batch_key)
+                    .where(notices.c.mail_id.is_(None))
+                    .group_by(notices.c.batch_key)
+                    .having(func.min(notices.c.due_at) <= func.now())
+                    .order_by(func.min(notices.c.due_at))
+                    .limit(self._batch_size)
+                )
+            ).all()
+        composed = 0
+        for key in keys:
+            async with self._engine.begin() as connection:
+                composed += await self._compose(connection, key)
+        return composed
+
+    async def _compose(self, connection: AsyncConnection, batch_key: str) -> int:
+        # Another process composing the same batch holds this lock: leave the batch to it.
+        if not await connection.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(batch_key)))):
+            return 0
+        rows = (
+            await connection.execute(
+                select(notices)
+                .where(notices.c.batch_key == batch_key, notices.c.mail_id.is_(None))
+                .order_by(notices.c.created_at, notices.c.id)
+                .with_for_update()
+            )
+        ).all()
+        if not rows:
+            return 0
+        mail = compose(
+            [_notice(row) for row in rows],
+            timezone=self._timezone,
+            mail_from=self._mail_from,
+            mail_domain=domain_of(self._mail_from),
+        )
+        message = as_email(mail, mail_from=self._mail_from, composed_at=datetime.now(UTC))
+        mail_id = await connection.scalar(
+            insert(mails)
+            .values(
+                batch_key=batch_key,
+                kind=mail.kind,
+                recipient_role=mail.recipient_role,
+                recipient=mail.recipient,
+                subject=mail.subject[:300],
+                message_id=mail.message_id,
+                content=message.as_bytes(policy=email.policy.SMTP),
+            )
+            .returning(mails.c.id)
+        )
+        await connection.execute(
+            update(notices).where(notices.c.id.in_([row.id for row in rows])).values(mail_id=mail_id)
+        )
+        log.info(
+            "mail %s (%s to the %s) composed from %d notices",
+            mail_id,
+            mail.kind,
+            mail.recipient_role,
+            len(rows),
+        )
+        return 1
+
+    async def _wake_at_next_batch(self) -> None:
+        """Run again when the next batch is due, however long the poll interval is."""
+        async with self._engine.connect() as connection:
+            wait = await connection.scalar(
+                select(func.extract("epoch", func.min(notices.c.due_at) - func.now())).where(
+                    notices.c.mail_id.is_(None)
+                )
+            )
+        if self._next_batch is not None:
+            self._next_batch.cancel()
+            self._next_batch = None
+        if wait is not None:
+            self._next_batch = asyncio.get_running_loop().call_later(max(float(wait), 0.0) + 0.01, self.wake)
 
     async def send_due(self) -> tuple[int, bool]:
         """Send up to a batch of due mails; returns how many were sent and whether one failed.
 
-        The round stops at the first failure: when the server is down, the others would fail too.
-        The failed mail waits its own pause, so the next round starts with the others.
+        The round stops at the first temporary failure: when the server is down, the others
+        would fail too. The failed mail waits its own pause, so the next round starts with others.
         """
         sent = 0
         while sent < self._batch_size:
@@ -78,11 +197,11 @@ class MailSender(PollingWorker):
         return sent, False
 
     async def _send_next(self, connection: AsyncConnection) -> bool | None:
-        """Send the next due mail: True when sent, False when it failed, None when none is due."""
+        """Send the next due mail: True when done with it, False when it failed, None when none is due."""
         row = (
             await connection.execute(
                 select(mails)
-                .where(mails.c.sent_at.is_(None))
+                .where(mails.c.sent_at.is_(None), mails.c.failed_at.is_(None))
                 .where(mails.c.next_attempt_at <= func.now())
                 .order_by(mails.c.next_attempt_at, mails.c.id)
                 .limit(1)
@@ -91,12 +210,12 @@ class MailSender(PollingWorker):
         ).first()
         if row is None:
             return None
-        mail = Mail(row.recipient_role, row.recipient, row.subject, row.body, row.message_id)
+        attempts = row.attempts + 1
         try:
             await aiosmtplib.send(
-                as_email(mail, mail_from=self._mail_from, composed_at=row.created_at),
+                row.content,
                 sender=bare_address(self._mail_from),
-                recipients=[mail.recipient],
+                recipients=[row.recipient],
                 hostname=self._server.host,
                 port=self._server.port,
                 username=self._server.username,
@@ -105,7 +224,9 @@ class MailSender(PollingWorker):
                 timeout=self._send_timeout,
             )
         except Exception as error:
-            attempts = row.attempts + 1
+            if refused_for_good(error):
+                await self._record_refusal(connection, row, attempts, error)
+                return True
             # The mail by id and role: names and bodies stay out of the logs (last_error keeps the detail).
             log.warning(
                 "mail %s to the %s not sent (attempt %d): %r", row.id, row.recipient_role, attempts, error
@@ -123,7 +244,21 @@ class MailSender(PollingWorker):
             )
             return False
         await connection.execute(
-            update(mails).where(mails.c.id == row.id).values(sent_at=func.now(), attempts=row.attempts + 1)
+            update(mails).where(mails.c.id == row.id).values(sent_at=func.now(), attempts=attempts)
         )
-        log.info("mail %s to the %s of course %s sent", row.id, row.recipient_role, row.course_id)
+        log.info("mail %s (%s to the %s) sent", row.id, row.kind, row.recipient_role)
         return True
+
+    async def _record_refusal(
+        self, connection: AsyncConnection, row: Any, attempts: int, error: Exception
+    ) -> None:
+        log.warning("mail %s to the %s refused for good; not tried again", row.id, row.recipient_role)
+        await connection.execute(
+            update(mails)
+            .where(mails.c.id == row.id)
+            .values(failed_at=func.now(), attempts=attempts, last_error=repr(error)[:1000])
+        )
+        notice = refused_notice(row.id, row.recipient, row.subject, str(error), self._audience)
+        if notice is not None:
+            windows: Mapping[Window, float] = {"now": 0.0}
+            await add_notices(connection, [notice], windows)

@@ -1,27 +1,62 @@
-"""Writing composed e-mails into the mail outbox, in the handler's transaction."""
+"""Writing notices and reading a group's staff, in the handler's (or the sender's) transaction."""
 
 from __future__ import annotations
 
-from sqlalchemy import insert
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.mails import Mail
-from .tables import mails
+from ..domain.notices import Notice, Window
+from .tables import group_staff, notices
 
 
-class MailRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+async def add_notices(
+    connection: AsyncConnection, found: Sequence[Notice], windows: Mapping[Window, float]
+) -> int:
+    """Keep notices for the sender; one that exists already (same key) is not added again."""
+    added = 0
+    for notice in found:
+        result = await connection.execute(
+            insert(notices)
+            .values(
+                origin=notice.origin,
+                notice_key=notice.key,
+                batch_key=notice.batch_key,
+                kind=notice.kind,
+                recipient_role=notice.role,
+                language=notice.language,
+                recipient=notice.recipient,
+                recipient_name=notice.recipient_name,
+                payload=notice.payload,
+                due_at=func.now() + timedelta(seconds=windows.get(notice.window, 0.0)),
+            )
+            .on_conflict_do_nothing(index_elements=["notice_key"])
+        )
+        added += result.rowcount
+    return added
+
+
+class NoticeRepository:
+    def __init__(self, connection: AsyncConnection, windows: Mapping[Window, float]) -> None:
         self._connection = connection
+        self._windows = windows
 
-    async def add(self, mail: Mail, *, event_id: str, course_id: str) -> None:
+    async def add(self, found: Sequence[Notice]) -> int:
+        return await add_notices(self._connection, found, self._windows)
+
+    async def remember_staff(self, group_id: str, staff: list[dict[str, str]]) -> None:
+        statement = insert(group_staff).values(group_id=group_id, staff=staff)
         await self._connection.execute(
-            insert(mails).values(
-                event_id=event_id,
-                course_id=course_id,
-                recipient_role=mail.recipient_role,
-                recipient=mail.recipient,
-                subject=mail.subject,
-                body=mail.body,
-                message_id=mail.message_id,
+            statement.on_conflict_do_update(
+                index_elements=["group_id"], set_={"staff": statement.excluded.staff}
             )
         )
+
+    async def staff_of(self, group_id: str) -> list[dict[str, str]]:
+        staff = await self._connection.scalar(
+            select(group_staff.c.staff).where(group_staff.c.group_id == group_id)
+        )
+        return list(staff or [])

@@ -1,18 +1,24 @@
-"""Notifications' tables: the mail outbox, one row per e-mail to one person."""
+"""Notifications' tables: notices (what to tell whom), the mail outbox, and each group's staff.
+
+A handler writes notices; the mail sender composes one mail from all notices of a batch (one
+recipient, one kind of mail) and marks them composed in the same transaction, then sends it.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Column,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
-    UniqueConstraint,
     func,
     text,
 )
@@ -23,20 +29,51 @@ mails = Table(
     "mails",
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=True),
-    Column("event_id", String(200), nullable=False),
-    Column("course_id", String(200), nullable=False),
+    Column("batch_key", String(700), nullable=False),
+    Column("kind", String(30), nullable=False),
     Column("recipient_role", String(20), nullable=False),
     Column("recipient", String(320), nullable=False),
     Column("subject", String(300), nullable=False),
-    Column("body", Text, nullable=False),
-    Column("message_id", String(300), nullable=False),
+    Column("message_id", String(300), nullable=False, unique=True),
+    # The whole message as it goes over SMTP: every attempt sends the same bytes.
+    Column("content", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("sent_at", DateTime(timezone=True), nullable=True),
+    # Refused for good (5xx for the recipient): not tried again.
+    Column("failed_at", DateTime(timezone=True), nullable=True),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text, nullable=True),
     # A failed mail waits until then, so that one refused mail neither blocks nor floods the rest.
     Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    UniqueConstraint("event_id", "recipient", name="one_mail_per_event_and_recipient"),
-    # The sender only ever looks for unsent mails.
-    Index("unsent_mails", "next_attempt_at", postgresql_where=text("sent_at IS NULL")),
+    Index("unsent_mails", "next_attempt_at", postgresql_where=text("sent_at IS NULL AND failed_at IS NULL")),
+)
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    # The event (or refused mail) it comes from.
+    Column("origin", String(300), nullable=False),
+    # Origin, kind and recipient: what makes a notice the same one again.
+    Column("notice_key", String(700), nullable=False, unique=True),
+    Column("batch_key", String(700), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("recipient_role", String(20), nullable=False),
+    Column("language", String(5), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("recipient_name", String(300), nullable=True),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The batch is composed once its earliest due_at has passed.
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("mail_id", BigInteger, ForeignKey("mails.id"), nullable=True),
+    Index("pending_notices", "batch_key", "due_at", postgresql_where=text("mail_id IS NULL")),
+)
+
+# The staff of each group's course, from CourseScheduled: GroupChanged names no teacher.
+group_staff = Table(
+    "group_staff",
+    metadata,
+    Column("group_id", String(200), primary_key=True),
+    Column("staff", JSON, nullable=False),
 )

@@ -1,211 +1,212 @@
-"""The e-mails about a scheduled course, in plain Dutch (B1): one to the teacher, one per contact.
+"""Composing e-mails from notices: Jinja2 templates (plain text and HTML), subject and calendar.
 
-Pure functions: the same event gives the same mails, including their Message-ID, so that a
-repeat is recognisable by the receiving side too.
+Pure functions: the same notices give the same mail, including its Message-ID, so that a repeat
+is recognisable by the receiving side too. Dutch (B1) by default; English where a recipient
+reads English and the kind has English templates (the staff mails), Dutch otherwise.
 """
 
 from __future__ import annotations
 
 import email.utils
 import uuid
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
-from typing import Literal
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from taalhuis_shared.events import ContactPerson, CourseRef, CourseScheduled, GroupMember, Session
+import jinja2
+
+from . import calendar
+from .notices import Language, Notice, one_line
 
 # Written out here: the machine's locale may not be Dutch, or may not exist at all.
-DAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
-MONTHS = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
+DAYS = {
+    "nl": ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+}
+MONTHS = {
+    "nl": [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
 COURSE_NAMES = {"klik-en-tik": "Klik & Tik", "digisterker": "Digisterker"}
+LEVEL = {"nl": "niveau", "en": "level"}
 
 # Any fixed UUID: it only has to stay the same, so that Message-IDs stay the same.
 MESSAGE_ID_NAMESPACE = uuid.UUID("6f1d8a52-3c1e-4c55-9a43-2b7f0e6c1d90")
 
-SIGNATURE = "Met vriendelijke groet,\nHet Taalhuis van de bibliotheek"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+_environment = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    # HTML escapes every value from an event; the plain-text part has nothing to escape.
+    autoescape=jinja2.select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
 
-Role = Literal["teacher", "contact"]
+SUBJECTS: dict[str, dict[str, str]] = {
+    "nl": {
+        "referrals": "Antwoord op uw aanmeldingen",
+        "digest": "Overzicht: aanmeldingen die niet zijn aangenomen",
+        "group": "Groep {title} is compleet",
+        "course": "Cursus {title}: start op {first}",
+        "cancellation": "Lessen gaan niet door",
+        "change": "Wijziging in de cursus",
+        "unschedulable": "Actie nodig: groep {title} kan niet worden ingepland",
+        "refused": "E-mail niet afgeleverd",
+    },
+    "en": {
+        "course": "Course {title}: starts on {first}",
+        "cancellation": "Sessions cancelled",
+        "change": "Change to your course",
+    },
+}
 
 
 @dataclass(frozen=True)
 class Mail:
-    """One e-mail to one person, ready to keep in the mail outbox."""
+    """One composed e-mail to one person, ready to keep in the mail outbox."""
 
-    recipient_role: Role
+    kind: str
+    recipient_role: str
     recipient: str
+    recipient_name: str | None
     subject: str
-    body: str
+    text: str
+    html: str
+    calendar: bytes | None
     message_id: str
 
 
-def course_title(course: CourseRef) -> str:
-    """`Klik & Tik niveau 1`; an unknown course type is shown as it came."""
-    return f"{COURSE_NAMES.get(course.type, course.type)} niveau {course.level}"
+class Words:
+    """Dates, times and course names in one language and time zone, for the templates."""
+
+    def __init__(self, language: Language, timezone: ZoneInfo) -> None:
+        self.language, self.timezone = language, timezone
+
+    def moment(self, iso: str) -> datetime:
+        return datetime.fromisoformat(iso).astimezone(self.timezone)
+
+    def date(self, value: str | date) -> str:
+        """`dinsdag 8 december 2026` / `Tuesday 8 December 2026`, from a moment or a day."""
+        if isinstance(value, str):
+            value = self.moment(value).date() if "T" in value else date.fromisoformat(value)
+        days, months = DAYS[self.language], MONTHS[self.language]
+        return f"{days[value.weekday()]} {value.day} {months[value.month - 1]} {value.year}"
+
+    def time(self, iso: str) -> str:
+        return f"{self.moment(iso):%H:%M}"
+
+    def when(self, iso: str) -> str:
+        """`dinsdag 8 december 2026 om 13:30`."""
+        return f"{self.date(iso)} {'om' if self.language == 'nl' else 'at'} {self.time(iso)}"
+
+    def session(self, session: dict[str, Any]) -> str:
+        """`dinsdag 8 december 2026, 13:30 tot 15:30`."""
+        until = "tot" if self.language == "nl" else "to"
+        start, end = session["start"], session["end"]
+        return f"{self.date(start)}, {self.time(start)} {until} {self.time(end)}"
+
+    def place(self, session: dict[str, Any]) -> str:
+        room = session.get("room")
+        word = "zaal" if self.language == "nl" else "room"
+        return f"{session['location']}, {session['address']}" + (f", {word} {room}" if room else "")
+
+    def title(self, course: dict[str, Any]) -> str:
+        """`Klik & Tik niveau 1`; an unknown course type is shown as it came."""
+        return f"{COURSE_NAMES.get(course['type'], course['type'])} {LEVEL[self.language]} {course['level']}"
 
 
-def day_and_month(moment: datetime) -> str:
-    """`dinsdag 8 december`."""
-    return f"{DAYS[moment.weekday()]} {moment.day} {MONTHS[moment.month - 1]}"
+def course_title(course: dict[str, Any], language: Language = "nl") -> str:
+    return Words(language, ZoneInfo("UTC")).title(course)
 
 
-def course_title_en(course: CourseRef) -> str:
-    return f"{COURSE_NAMES.get(course.type, course.type)} level {course.level}"
-
-
-def dutch_date(moment: datetime) -> str:
-    """`dinsdag 8 december 2026`."""
-    return f"{day_and_month(moment)} {moment.year}"
-
-
-def session_line(session: Session, timezone: ZoneInfo) -> str:
-    """`dinsdag 8 december 2026, 13:30 tot 15:30`, in the library's own time zone."""
-    start, end = session.start.astimezone(timezone), session.end.astimezone(timezone)
-    return f"{dutch_date(start)}, {start:%H:%M} tot {end:%H:%M}"
-
-
-def message_id(event_id: str, recipient: str, domain: str) -> str:
-    """An RFC 5322 Message-ID made from the event and the recipient: a repeat gets the same one."""
-    key = uuid.uuid5(MESSAGE_ID_NAMESPACE, f"{event_id}\n{recipient.casefold()}")
+def message_id(notice_keys: Sequence[str], domain: str) -> str:
+    """An RFC 5322 Message-ID made from the notices it tells: the same notices, the same id."""
+    key = uuid.uuid5(MESSAGE_ID_NAMESPACE, "\n".join(sorted(k.casefold() for k in notice_keys)))
     return f"<{key}@{domain}>"
 
 
-def subject(course: CourseScheduled, timezone: ZoneInfo) -> str:
-    """`Cursus Klik & Tik niveau 1: start op dinsdag 8 december`."""
-    first = min(course.sessions, key=lambda s: s.start).start.astimezone(timezone)
-    return f"Cursus {course_title(course.course)}: start op {day_and_month(first)}"
+def _language(kind: str, wanted: Language) -> Language:
+    return wanted if (TEMPLATES / wanted / f"{kind}.txt").exists() else "nl"
 
 
-def _bullets(lines: Iterable[str]) -> str:
-    return "\n".join(f"- {line}" for line in lines)
-
-
-def _sessions(course: CourseScheduled, timezone: ZoneInfo) -> str:
-    ordered = sorted(course.sessions, key=lambda s: s.start)
-    return _bullets(session_line(s, timezone) for s in ordered)
-
-
-def _place(course: CourseScheduled) -> str:
-    return f"{course.location.name}\n{course.location.address}"
-
-
-def _names(participants: Iterable[GroupMember]) -> str:
-    return _bullets(p.display_name for p in participants)
-
-
-def _contacts(course: CourseScheduled) -> str:
-    contacts = _distinct_contacts(course)
-    if not contacts:
-        return ""
-    whom = "de contactpersoon" if len(contacts) == 1 else "de contactpersonen"
-    return (
-        "De deelnemers horen het van hun werkgever. Heb je een vraag over een deelnemer? "
-        f"Stuur dan een e-mail aan {whom}:\n" + _bullets(f"{c.name}, {c.email}" for c, _ in contacts)
+def subject(kind: str, language: Language, items: Sequence[dict[str, Any]], words: Words) -> str:
+    first = items[0]
+    course = first.get("course")
+    starts = [s["start"] for item in items for s in item.get("sessions", [])]
+    text = SUBJECTS[language][kind].format(
+        title=words.title(course) if course else "",
+        first=words.date(min(starts)).rsplit(" ", 1)[0] if starts else "",
     )
+    return one_line(text)
 
 
-def _paragraphs(*paragraphs: str) -> str:
-    return "\n\n".join(p for p in paragraphs if p)
-
-
-def teacher_body(course: CourseScheduled, timezone: ZoneInfo) -> str:
-    participants = (
-        f"Deze deelnemers doen mee:\n{_names(course.participants)}"
-        if course.participants
-        else "Er staan nog geen deelnemers op de lijst."
-    )
-    return _paragraphs(
-        f"Beste {course.teacher.name},",
-        f"Je geeft de cursus {course_title(course.course)}. Hier staat wat je moet weten.",
-        f"De cursus heeft {len(course.sessions)} lessen:\n{_sessions(course, timezone)}",
-        f"De lessen zijn hier:\n{_place(course)}",
-        participants,
-        _contacts(course),
-        "Heb je een andere vraag? Stuur dan een antwoord op deze e-mail.",
-        SIGNATURE,
-        f"English: you teach {course_title_en(course.course)}. Above are the sessions, the place, "
-        "the participants and the employer's contact person.",
-    )
-
-
-def contact_body(
-    course: CourseScheduled, contact: ContactPerson, employees: list[GroupMember], timezone: ZoneInfo
-) -> str:
-    who = (
-        f"Deze medewerkers van u doen mee:\n{_names(employees)}"
-        if employees
-        else "Er staan nu geen medewerkers van u in deze groep."
-    )
-    return _paragraphs(
-        f"Beste {contact.name},",
-        f"De bibliotheek geeft de cursus {course_title(course.course)}.",
-        who,
-        f"De cursus heeft {len(course.sessions)} lessen:\n{_sessions(course, timezone)}",
-        f"De lessen zijn hier:\n{_place(course)}",
-        "Wilt u dit aan uw medewerkers vertellen? Veel deelnemers hebben geen e-mail. "
-        "Zij horen het dus van u.",
-        "Kan iemand niet komen? Of heeft u een vraag? Stuur dan een antwoord op deze e-mail.",
-        SIGNATURE,
-        f"English: your employees listed above take the course {course_title_en(course.course)}. "
-        "Please tell them the dates, times and place.",
-    )
-
-
-def _distinct_contacts(course: CourseScheduled) -> list[tuple[ContactPerson, set[str]]]:
-    """Each contact person once (by address), with the partners they speak for."""
-    found: dict[str, tuple[ContactPerson, set[str]]] = {}
-    for entry in course.contacts:
-        _, partners = found.setdefault(str(entry.contact.email).casefold(), (entry.contact, set()))
-        partners.add(entry.partner_id)
-    return list(found.values())
-
-
-def course_mails(
-    event_id: str, course: CourseScheduled, *, timezone: ZoneInfo, mail_domain: str
-) -> list[Mail]:
-    """The teacher's mail and one per distinct contact person, for one CourseScheduled event."""
-    title = subject(course, timezone)
-    teacher = str(course.teacher.email)
-    mails = [
-        Mail(
-            "teacher",
-            teacher,
-            title,
-            teacher_body(course, timezone),
-            message_id(event_id, teacher, mail_domain),
+def compose(notices: Sequence[Notice], *, timezone: ZoneInfo, mail_from: str, mail_domain: str) -> Mail:
+    """One e-mail from all notices of one batch (one recipient, one kind, one language)."""
+    head = notices[0]
+    language = _language(head.kind, head.language)
+    words = Words(language, timezone)
+    items = [n.payload for n in notices]
+    context = {"name": head.recipient_name, "role": head.role, "items": items, "w": words}
+    text = _environment.get_template(f"{language}/{head.kind}.txt").render(context)
+    html = _environment.get_template(f"{language}/{head.kind}.html").render(context)
+    invitation = None
+    if head.role == "staff":
+        invitation = calendar.invitation(
+            head.kind,
+            items,
+            organizer=mail_from,
+            attendee=head.recipient,
+            attendee_name=head.recipient_name,
+            summary=words.title,
         )
-    ]
-    for contact, partners in _distinct_contacts(course):
-        address = str(contact.email)
-        # The teacher's mail already says everything; one address gets one mail per event.
-        if address.casefold() == teacher.casefold():
-            continue
-        employees = [p for p in course.participants if p.partner_id in partners]
-        mails.append(
-            Mail(
-                "contact",
-                address,
-                title,
-                contact_body(course, contact, employees, timezone),
-                message_id(event_id, address, mail_domain),
-            )
-        )
-    return mails
+    return Mail(
+        head.kind,
+        head.role,
+        head.recipient,
+        head.recipient_name,
+        subject(head.kind, language, items, words),
+        text,
+        html,
+        invitation,
+        message_id([n.key for n in notices], mail_domain),
+    )
+
+
+def address(addr_spec: str, display_name: str | None = None) -> Address:
+    """A header address; the display name can hold no line break, so it cannot add a header."""
+    return Address(display_name=one_line(display_name or ""), addr_spec=one_line(addr_spec))
 
 
 def as_email(mail: Mail, *, mail_from: str, composed_at: datetime) -> EmailMessage:
@@ -214,9 +215,19 @@ def as_email(mail: Mail, *, mail_from: str, composed_at: datetime) -> EmailMessa
     message["Message-ID"] = mail.message_id
     message["Date"] = email.utils.format_datetime(composed_at)
     message["From"] = mail_from
-    message["To"] = mail.recipient
-    message["Subject"] = mail.subject
-    message.set_content(mail.body)
+    message["To"] = address(mail.recipient, mail.recipient_name)
+    message["Subject"] = one_line(mail.subject)
+    message.set_content(mail.text)
+    message.add_alternative(mail.html, subtype="html")
+    if mail.calendar is not None:
+        method = calendar.method_of(mail.calendar)
+        message.add_attachment(
+            mail.calendar,
+            maintype="text",
+            subtype="calendar",
+            filename="uitnodiging.ics",
+            params={"method": method},
+        )
     return message
 
 

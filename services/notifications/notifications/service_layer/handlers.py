@@ -1,42 +1,36 @@
-"""What notifications does with a scheduled course: write the e-mails into the mail outbox.
+"""What notifications does with an event: write notices (who must hear what) into its database.
 
-Nothing is sent here: the mails are stored in the same transaction as the inbox entry, and the
-mail sender sends them after the commit. So a repeated event writes nothing, and SMTP being
-down never makes the handler fail.
+Nothing is sent here: the notices are stored in the same transaction as the inbox entry, and the
+mail sender composes and sends the mails after the commit. So a repeated event writes nothing,
+and SMTP being down never makes the handler fail.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from taalhuis_shared.events import CourseScheduledV1
+from taalhuis_shared.events import CloudEvent, CourseResumed, CourseScheduled, EventData, GroupChanged
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 
-from ..adapters.repository import MailRepository
-from ..domain.mails import course_mails
+from ..adapters.repository import NoticeRepository
+from ..domain.notices import Audience, group_staff_of, notices_for
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class MailStyle:
-    """What every mail shares: the zone its times are written in and the domain of its Message-ID."""
-
-    timezone: ZoneInfo
-    mail_domain: str
-
-
-async def announce_course(
-    event: CourseScheduledV1, uow: UnitOfWork[MailRepository], style: MailStyle
-) -> None:
-    course = event.data
+async def notify(event: CloudEvent, uow: UnitOfWork[NoticeRepository], audience: Audience) -> int:
+    """Record the notices the event gives; returns how many (0 for a repeat)."""
+    data: EventData = event.data
     async with uow:
         if not await uow.first_time(event):
-            log.info("course event %s was handled before; nothing to do", event.id)
-            return
-        mails = course_mails(event.id, course, timezone=style.timezone, mail_domain=style.mail_domain)
-        for mail in mails:
-            await uow.repository.add(mail, event_id=event.id, course_id=course.course_id)
-        log.info("course %s scheduled: %d mails to send", course.course_id, len(mails))
+            log.info("event %s (%s) was handled before; nothing to do", event.id, event.type)
+            return 0
+        staff: list[dict[str, str]] = []
+        if isinstance(data, CourseScheduled | CourseResumed):
+            await uow.repository.remember_staff(data.group_id, group_staff_of(data))
+        if isinstance(data, GroupChanged):
+            staff = await uow.repository.staff_of(data.group_id)
+        added = await uow.repository.add(notices_for(event.id, data, audience, staff))
+        # Ids and counts only: names and addresses stay out of the logs.
+        log.info("event %s (%s): %d notices", event.id, event.type, added)
+        return added

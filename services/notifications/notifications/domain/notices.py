@@ -1,0 +1,406 @@
+"""Who must be told what about an event: notices, one per recipient, before they become e-mails.
+
+Pure functions. A notice holds the facts one reader needs (as JSON); the mail sender later
+composes one e-mail from all notices of a batch. Changes and referral answers to one person are
+batched within a window, so a measure that cancels twenty sessions gives each person one e-mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from taalhuis_shared.events import (
+    CoursePaused,
+    CourseResumed,
+    CourseScheduled,
+    EventData,
+    GroupChanged,
+    GroupFilled,
+    GroupMember,
+    GroupUnschedulable,
+    Location,
+    PartnerContact,
+    ReferralAccepted,
+    ReferralRejected,
+    Session,
+    SessionCancelled,
+    SessionRescheduled,
+    StaffMember,
+    Teacher,
+)
+
+Kind = Literal["referrals", "digest", "group", "course", "cancellation", "change", "unschedulable", "refused"]
+Role = Literal["staff", "contact", "coordinator"]
+Language = Literal["nl", "en"]
+Window = Literal["now", "batch", "digest"]
+
+# How long notices of a kind wait for others to the same person before they become one mail.
+WINDOWS: dict[str, Window] = {
+    "referrals": "batch",
+    "cancellation": "batch",
+    "change": "batch",
+    "digest": "digest",
+}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing to tell one person; `origin` is the event (or mail) it comes from."""
+
+    origin: str
+    kind: Kind
+    role: Role
+    recipient: str
+    recipient_name: str | None
+    language: Language
+    payload: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        return f"{self.origin}/{self.kind}/{self.recipient.casefold()}"
+
+    @property
+    def window(self) -> Window:
+        return WINDOWS.get(self.kind, "now")
+
+    @property
+    def batch_key(self) -> str:
+        """Notices with the same batch key become one e-mail; unbatched kinds one per event."""
+        key = f"{self.kind}/{self.role}/{self.language}/{self.recipient.casefold()}"
+        return key if self.window != "now" else f"{key}/{self.origin}"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who the library is: the coordinator, the partners' contacts, who reads English."""
+
+    coordinator: str
+    partner_contacts: dict[str, str] = field(default_factory=dict)
+    languages: dict[str, Language] = field(default_factory=dict)
+
+    def language_of(self, address: str) -> Language:
+        folded = {a.casefold(): language for a, language in self.languages.items()}
+        return folded.get(address.casefold(), "nl")
+
+
+def one_line(text: str) -> str:
+    """Text from an event on one line: a line break can never start a header or a paragraph."""
+    return " ".join(text.split())
+
+
+def names(members: Iterable[GroupMember]) -> list[str]:
+    return [one_line(m.display_name) for m in members]
+
+
+def staff_list(people: Iterable[StaffMember]) -> list[dict[str, str]]:
+    return [{"name": one_line(p.name), "email": str(p.email)} for p in people]
+
+
+def session_facts(course_id: str, session: Session, location: Location, teacher: Teacher) -> dict[str, Any]:
+    """Everything about one session that staff and partners read, and the calendar needs."""
+    place = session.location or location
+    return {
+        "uid": f"{session.session_id or f'{course_id}-{session.number}'}@taalhuis",
+        "sequence": session.revision,
+        "number": session.number,
+        "start": session.start.isoformat(),
+        "end": session.end.isoformat(),
+        "location": one_line(place.name),
+        "address": one_line(place.address),
+        "room": one_line(session.room) if session.room else None,
+        "ipads": session.ipads,
+        "setup_start": session.setup_start.isoformat() if session.setup_start else None,
+        "teacher": one_line((session.teacher or teacher).name),
+        "volunteers": [one_line(v.name) for v in session.volunteers],
+    }
+
+
+def _staff_of(session: Session, teacher: Teacher) -> list[StaffMember]:
+    return [session.teacher or teacher, *session.volunteers]
+
+
+def _contacts(contacts: Sequence[PartnerContact]) -> list[tuple[str, str, set[str]]]:
+    """Each contact person once (by address): address, name, and the partners they speak for."""
+    found: dict[str, tuple[str, str, set[str]]] = {}
+    for entry in contacts:
+        address = str(entry.contact.email)
+        _, _, partners = found.setdefault(address.casefold(), (address, one_line(entry.contact.name), set()))
+        partners.add(entry.partner_id)
+    return list(found.values())
+
+
+def _course(data: Any) -> dict[str, Any]:
+    return {"type": data.course.type, "level": data.course.level, "group_id": data.group_id}
+
+
+class _Notices:
+    """Collects an event's notices; one address gets one notice per event (staff before others)."""
+
+    def __init__(self, origin: str, kind: Kind, audience: Audience) -> None:
+        self.origin, self.kind, self.audience = origin, kind, audience
+        self.notices: list[Notice] = []
+
+    def add(
+        self, role: Role, recipient: str, name: str | None, payload: dict[str, Any], kind: Kind | None = None
+    ) -> None:
+        if any(n.recipient.casefold() == recipient.casefold() for n in self.notices):
+            return
+        language = self.audience.language_of(recipient)
+        self.notices.append(Notice(self.origin, kind or self.kind, role, recipient, name, language, payload))
+
+    def staff(
+        self,
+        sessions: Sequence[Session],
+        teacher: Teacher,
+        payload: dict[str, Any],
+        course_id: str,
+        location: Location,
+    ) -> None:
+        """Each staff member once, with only the sessions they work at."""
+        theirs: dict[str, tuple[StaffMember, list[dict[str, Any]]]] = {}
+        for session in sorted(sessions, key=lambda s: s.start):
+            for person in _staff_of(session, teacher):
+                _, listed = theirs.setdefault(str(person.email).casefold(), (person, []))
+                listed.append(session_facts(course_id, session, location, teacher))
+        for person, listed in theirs.values():
+            self.add("staff", str(person.email), one_line(person.name), {**payload, "sessions": listed})
+
+    def contacts(
+        self, contacts: Sequence[PartnerContact], members: Sequence[GroupMember], payload: dict[str, Any]
+    ) -> None:
+        for address, name, partners in _contacts(contacts):
+            employees = names(m for m in members if m.partner_id in partners)
+            self.add("contact", address, name, {**payload, "employees": employees})
+
+    def coordinator(self, payload: dict[str, Any], kind: Kind | None = None) -> None:
+        self.add("coordinator", self.audience.coordinator, None, payload, kind)
+
+
+def notices_for(
+    origin: str, data: EventData, audience: Audience, group_staff: Sequence[dict[str, str]] = ()
+) -> list[Notice]:
+    """The notices one event gives. `group_staff` is the group's staff, for GroupChanged."""
+    match data:
+        case ReferralAccepted() | ReferralRejected():
+            return _referral(origin, data, audience)
+        case GroupFilled():
+            return _group_filled(origin, data, audience)
+        case CourseScheduled() | CourseResumed():
+            return _planned(origin, data, audience)
+        case SessionCancelled() | SessionRescheduled():
+            return _session(origin, data, audience)
+        case CoursePaused():
+            return _paused(origin, data, audience)
+        case GroupChanged():
+            return _group_changed(origin, data, audience, group_staff)
+        case GroupUnschedulable():
+            out = _Notices(origin, "unschedulable", audience)
+            out.coordinator(
+                {
+                    "event": "GroupUnschedulable",
+                    "course": _course(data),
+                    "reason_code": data.reason_code,
+                    "reason": one_line(data.reason),
+                    "reason_en": one_line(data.reason_en),
+                }
+            )
+            return out.notices
+    return []
+
+
+def _referral(origin: str, data: ReferralAccepted | ReferralRejected, audience: Audience) -> list[Notice]:
+    out = _Notices(origin, "referrals", audience)
+    reference = one_line(data.partner_referral_id)
+    payload: dict[str, Any] = {"event": data.event_type, "partner_referral_id": reference}
+    if isinstance(data, ReferralAccepted):
+        payload |= {
+            "course": {"type": data.course.type, "level": data.course.level},
+            "waiting_position": data.waiting_position,
+        }
+    else:
+        payload |= {
+            "reason_code": data.reason_code,
+            "reason": one_line(data.reason),
+            "reason_en": one_line(data.reason_en),
+            "retake_possible_from": data.retake_possible_from.isoformat()
+            if data.retake_possible_from
+            else None,
+        }
+    contact = audience.partner_contacts.get(data.partner_id)
+    if contact:
+        out.add("contact", contact, None, payload)
+    if isinstance(data, ReferralRejected):
+        out.coordinator({**payload, "partner_id": one_line(data.partner_id)}, kind="digest")
+    return out.notices
+
+
+def _group_filled(origin: str, data: GroupFilled, audience: Audience) -> list[Notice]:
+    out = _Notices(origin, "group", audience)
+    payload = {
+        "event": "GroupFilled",
+        "course": _course(data),
+        "language_group": data.language_group,
+        "size": len(data.participants),
+        "closed_early": data.closed_early,
+    }
+    out.contacts(data.contacts, data.participants, payload)
+    out.coordinator(
+        {
+            **payload,
+            "participants": [
+                {"name": one_line(m.display_name), "partner": one_line(m.partner_id)}
+                for m in data.participants
+            ],
+        }
+    )
+    return out.notices
+
+
+def _place(location: Location) -> dict[str, str]:
+    return {"name": one_line(location.name), "address": one_line(location.address)}
+
+
+def _planned(origin: str, data: CourseScheduled | CourseResumed, audience: Audience) -> list[Notice]:
+    out = _Notices(origin, "course" if isinstance(data, CourseScheduled) else "change", audience)
+    facts = [
+        session_facts(data.course_id, s, data.location, data.teacher)
+        for s in sorted(data.sessions, key=lambda s: s.start)
+    ]
+    payload = {
+        "event": data.event_type,
+        "course": _course(data),
+        "course_id": data.course_id,
+        "location": _place(data.location),
+        "teacher": one_line(data.teacher.name),
+    }
+    contacts = [{"name": name, "email": address} for address, name, _ in _contacts(data.contacts)]
+    out.staff(
+        data.sessions,
+        data.teacher,
+        {**payload, "participants": names(data.participants), "contacts": contacts},
+        data.course_id,
+        data.location,
+    )
+    out.contacts(data.contacts, data.participants, {**payload, "sessions": facts})
+    out.coordinator({**payload, "sessions": facts, "participants": names(data.participants)})
+    return out.notices
+
+
+def _session(origin: str, data: SessionCancelled | SessionRescheduled, audience: Audience) -> list[Notice]:
+    cancelled = isinstance(data, SessionCancelled)
+    out = _Notices(origin, "cancellation" if cancelled else "change", audience)
+    payload: dict[str, Any] = {
+        "event": data.event_type,
+        "course": _course(data),
+        "course_id": data.course_id,
+        "location": _place(data.location),
+        "teacher": one_line(data.teacher.name),
+        "sessions": [session_facts(data.course_id, data.session, data.location, data.teacher)],
+        "reason_code": data.reason_code,
+    }
+    if isinstance(data, SessionCancelled):
+        payload["reason"] = one_line(data.reason)
+    else:
+        payload["previous_start"] = data.previous_start.isoformat()
+    out.staff(
+        [data.session],
+        data.teacher,
+        {**payload, "participants": names(data.participants)},
+        data.course_id,
+        data.location,
+    )
+    out.contacts(data.contacts, data.participants, payload)
+    out.coordinator({**payload, "participants": names(data.participants)})
+    return out.notices
+
+
+def _paused(origin: str, data: CoursePaused, audience: Audience) -> list[Notice]:
+    out = _Notices(origin, "cancellation", audience)
+    payload = {
+        "event": "CoursePaused",
+        "course": _course(data),
+        "course_id": data.course_id,
+        "location": _place(data.location),
+        "teacher": one_line(data.teacher.name),
+        "reason": one_line(data.reason),
+        "sessions_remaining": data.sessions_remaining,
+        "sessions": [],
+    }
+    # The contract names only the teacher: volunteers hear it through the SessionCancelled events.
+    out.add("staff", str(data.teacher.email), one_line(data.teacher.name), payload)
+    out.contacts(data.contacts, [], payload)
+    out.coordinator(payload)
+    return out.notices
+
+
+def _group_changed(
+    origin: str, data: GroupChanged, audience: Audience, group_staff: Sequence[dict[str, str]]
+) -> list[Notice]:
+    out = _Notices(origin, "change", audience)
+    payload = {"event": "GroupChanged", "course": _course(data), "sessions": []}
+    for person in group_staff:
+        out.add(
+            "staff",
+            person["email"],
+            person["name"],
+            {
+                **payload,
+                "removed": names(data.removed),
+                "added": names(data.added),
+                "participants": names(data.participants),
+            },
+        )
+    for address, name, partners in _contacts(data.contacts):
+
+        def own(members: list[GroupMember], partners: set[str] = partners) -> list[str]:
+            return names(m for m in members if m.partner_id in partners)
+
+        out.add(
+            "contact",
+            address,
+            name,
+            {
+                **payload,
+                "removed": own(data.removed),
+                "added": own(data.added),
+                "employees": own(data.participants),
+            },
+        )
+    return out.notices
+
+
+def group_staff_of(data: CourseScheduled | CourseResumed) -> list[dict[str, str]]:
+    """Everyone who works at the course's sessions, once each: whom a GroupChanged concerns."""
+    people: dict[str, StaffMember] = {}
+    for session in data.sessions:
+        for person in _staff_of(session, data.teacher):
+            people.setdefault(str(person.email).casefold(), person)
+    people.setdefault(str(data.teacher.email).casefold(), data.teacher)
+    return staff_list(people.values())
+
+
+def refused_notice(
+    mail_id: int, recipient: str, subject: str, error: str, audience: Audience
+) -> Notice | None:
+    """The coordinator hears once of a mail refused for good; never about their own address."""
+    if recipient.casefold() == audience.coordinator.casefold():
+        return None
+    payload = {
+        "event": "MailRefused",
+        "mail_id": mail_id,
+        "recipient": recipient,
+        "subject": one_line(subject),
+        "error": one_line(error)[:300],
+    }
+    coordinator = audience.coordinator
+    return Notice(
+        f"mail-{mail_id}",
+        "refused",
+        "coordinator",
+        coordinator,
+        None,
+        audience.language_of(coordinator),
+        payload,
+    )

@@ -1,0 +1,67 @@
+"""Reading received e-mails as a mail program would: text and HTML parts, calendar attachments.
+
+Also an SMTP server that refuses some recipients for good (550), as for a wrong address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from icalendar import Calendar
+
+from .smtp import Mailbox, SmtpServer
+
+
+def text_part(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None, "no text/plain part"
+    return str(part.get_content())
+
+
+def html_part(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None, "no text/html part"
+    return str(part.get_content())
+
+
+def calendars(message: EmailMessage) -> list[Calendar]:
+    """Every text/calendar part, parsed with icalendar."""
+    found = []
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            found.append(Calendar.from_ical(payload))
+    return found
+
+
+def events_of(calendar: Calendar) -> list[Any]:
+    return list(calendar.walk("VEVENT"))
+
+
+@dataclass
+class RefusingMailbox(Mailbox):
+    """Refuses the listed recipients with a permanent 550, and counts how often each was tried."""
+
+    refused: set[str] = field(default_factory=set)
+    refusals: list[str] = field(default_factory=list)
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd's name)
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address in self.refused:
+            self.refusals.append(address)
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+class RefusingSmtpServer(SmtpServer):
+    def __init__(self, refused: set[str]) -> None:
+        super().__init__()
+        self.refusing = RefusingMailbox(refused=refused)
+        self.mailbox = self.refusing
+        self._controller = Controller(self.refusing, hostname="127.0.0.1", port=self.port)
