@@ -3,6 +3,9 @@
     taalhuis publish referrals.yaml --source urn:partner:promen
     taalhuis intake klik-en-tik --groups 2 --from 2027-01-04 --location "De Chocoladefabriek"
     taalhuis close-early klik-en-tik 1 --language NT1
+    taalhuis measures announce --id corona-2026-12 --from 2026-12-15 --reason "Coronamaatregelen"
+    taalhuis measures lift --id corona-2026-12 --from 2027-02-01
+    taalhuis session cancel 6f1c... --reason-code teacher-ill --reason "De docent is ziek"
 
 For `publish`, the file holds one event's data or a list of them (the `data` part only, or whole CloudEvents).
 Every item is checked against the contract before anything is sent.
@@ -15,6 +18,7 @@ import asyncio
 import json
 import os
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -79,9 +83,28 @@ async def publish(events: list[dict[str, Any]], amqp_url: str, exchange_name: st
             print(f"verstuurd: {event['type']} {event['id']}")
 
 
+COORDINATOR_SOURCE = "urn:taalhuis:coordinator"
+COORDINATOR_TYPES = {
+    "intake": "IntakeOpened",
+    "close-early": "EarlyClosureRequested",
+    "measures announce": "MeasuresAnnounced",
+    "measures lift": "MeasuresLifted",
+    "session cancel": "SessionCancellationRequested",
+}
+# Namespace of the event ids made from a command's content (any fixed UUID will do).
+COMMAND_IDS = uuid.UUID("6d0c3f52-3c1e-4a55-9a3e-1f2b7c0d4e8a")
+
+
+def command_name(args: argparse.Namespace) -> str:
+    """`intake`, or a command with its action: `measures lift`."""
+    action = getattr(args, "action", None)
+    return f"{args.command} {action}" if action else str(args.command)
+
+
 def coordinator_item(args: argparse.Namespace) -> dict[str, Any]:
     """The data of a coordinator's command, from the command line."""
-    if args.command == "intake":
+    name = command_name(args)
+    if name == "intake":
         return {
             "intake_id": args.intake_id or f"{args.course}-{args.from_date}",
             "course_type": args.course,
@@ -89,13 +112,47 @@ def coordinator_item(args: argparse.Namespace) -> dict[str, Any]:
             "from_date": args.from_date,
             "locations": args.location or [],
         }
+    if name == "measures announce":
+        return {
+            "measure_id": args.measure_id,
+            "from_date": args.from_date,
+            "until_date": args.until_date,
+            "locations": args.location or [],
+            "reason": args.reason,
+        }
+    if name == "measures lift":
+        return {"measure_id": args.measure_id, "from_date": args.from_date}
+    if name == "session cancel":
+        return {"session_id": args.session_id, "reason_code": args.reason_code, "reason": args.reason}
     return {"course": {"type": args.course, "level": args.level}, "language_group": args.language}
 
 
-COORDINATOR_TYPES = {"intake": "IntakeOpened", "close-early": "EarlyClosureRequested"}
+def command_id(args: argparse.Namespace) -> str | None:
+    """An event id made from what the command says, for commands that must not act twice.
+
+    Run again (a lost answer, a double Enter), the same command is the same event, which the
+    service's inbox recognises. Cancelling a catch-up session too needs a different reason.
+    """
+    name = command_name(args)
+    if name == "measures lift":
+        parts = [args.measure_id, args.from_date]
+    elif name == "session cancel":
+        parts = [args.session_id, args.reason_code, args.reason]
+    else:
+        return None  # announce, intake: the service knows the measure or intake id already
+    return str(uuid.uuid5(COMMAND_IDS, "\n".join([name, *parts])))
 
 
-def main(argv: list[str] | None = None) -> int:
+def coordinator_events(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The checked event of a coordinator's command."""
+    events = to_events([coordinator_item(args)], COORDINATOR_TYPES[command_name(args)], COORDINATOR_SOURCE)
+    event_id = command_id(args)
+    if event_id is not None:
+        events[0]["id"] = event_id
+    return events
+
+
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="taalhuis", description="Taalhuis-berichten versturen")
     # Where to send, accepted after every command.
     broker = argparse.ArgumentParser(add_help=False)
@@ -128,15 +185,49 @@ def main(argv: list[str] | None = None) -> int:
     early.add_argument("course", help="cursus, bijvoorbeeld klik-en-tik")
     early.add_argument("level", type=int, help="niveau")
     early.add_argument("--language", choices=["NT1", "NT2"], help="taalgroep van de wachtlijst")
-    args = parser.parse_args(argv)
 
+    measures = commands.add_parser("measures", help="coronamaatregelen aankondigen of opheffen (coördinator)")
+    measure_actions = measures.add_subparsers(dest="action", required=True)
+    text = "maatregel aankondigen: lessen vanaf een datum gaan niet door, de cursussen pauzeren"
+    announce = measure_actions.add_parser("announce", parents=[broker], help=text, description=text)
+    announce.add_argument("--id", dest="measure_id", required=True, help="naam, zoals corona-2026-12")
+    announce.add_argument(
+        "--from", dest="from_date", required=True, help="eerste dag zonder lessen, JJJJ-MM-DD"
+    )
+    announce.add_argument(
+        "--until", dest="until_date", help="laatste dag zonder lessen (weglaten: tot opheffen)"
+    )
+    announce.add_argument(
+        "--location", action="append", help="id van een locatie (mag vaker; weglaten: alle)"
+    )
+    announce.add_argument("--reason", required=True, help="waarom, in gewone taal")
+    text = "maatregel opheffen: de gepauzeerde cursussen krijgen nieuwe data voor de lessen die nog komen"
+    lift = measure_actions.add_parser("lift", parents=[broker], help=text, description=text)
+    lift.add_argument("--id", dest="measure_id", required=True, help="naam van de maatregel")
+    lift.add_argument("--from", dest="from_date", required=True, help="eerste dag met lessen, JJJJ-MM-DD")
+
+    session = commands.add_parser("session", help="één bijeenkomst afzeggen (coördinator)")
+    session_actions = session.add_subparsers(dest="action", required=True)
+    text = (
+        "bijeenkomst afzeggen; er komt een inhaalbijeenkomst na de laatste. Hetzelfde commando nog "
+        "eens verandert niets; om ook de inhaalbijeenkomst af te zeggen, geef een andere reden."
+    )
+    cancel = session_actions.add_parser("cancel", parents=[broker], help=text, description=text)
+    cancel.add_argument("session_id", help="id van de bijeenkomst")
+    cancel.add_argument(
+        "--reason-code", required=True, help="soort reden, zoals teacher-ill of room-unavailable"
+    )
+    cancel.add_argument("--reason", required=True, help="waarom, in gewone taal")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     try:
         if args.command == "publish":
             events = to_events(load(args.file), args.type, args.source)
         else:
-            events = to_events(
-                [coordinator_item(args)], COORDINATOR_TYPES[args.command], "urn:taalhuis:coordinator"
-            )
+            events = coordinator_events(args)
     except (OSError, ValueError, yaml.YAMLError) as error:
         # ValidationError is a ValueError; its text names the fields, which is what is needed.
         kind = "ongeldig" if isinstance(error, ValidationError) else "fout"

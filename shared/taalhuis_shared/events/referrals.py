@@ -60,6 +60,7 @@ class ReferralAccepted(EventData):
     course: CourseRef
     language_group: Literal["NT1", "NT2"] | None = None
     waiting_position: int = Field(ge=1, description="Place on the waiting list for this course")
+    contact: ContactPerson | None = Field(default=None, description="Who the answer is for")
 
 
 class ParticipantPlaced(EventData):
@@ -87,6 +88,7 @@ class ReferralRejected(EventData):
     retake_possible_from: date | None = Field(
         default=None, description="For `retake-too-soon`: the first day a new referral can be accepted"
     )
+    contact: ContactPerson | None = Field(default=None, description="Who the answer is for")
 
 
 class ReferralWithdrawn(EventData):

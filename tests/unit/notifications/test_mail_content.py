@@ -13,7 +13,7 @@ import pytest
 
 from notifications.domain import mails
 from notifications.domain.notices import Audience, Notice, notices_for
-from taalhuis_shared.events import EventData
+from taalhuis_shared.events import ContactPerson, EventData
 from tests.support.mime import calendars, events_of, html_part, text_part
 
 from . import courses as c
@@ -154,3 +154,12 @@ def test_subjects_from_event_text_hold_no_line_break() -> None:
     for message in received(notices(c.course(course=data["course"]))).values():
         assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
         assert message["Bcc"] is None
+
+
+def test_a_referral_answer_goes_to_the_contact_person_it_names() -> None:
+    named = c.accepted(1).model_copy(
+        update={"contact": ContactPerson(name="Jan Jansen", email="jan.jansen@promen.example")}
+    )
+    assert {n.recipient: n.role for n in notices(named, audience=Audience(c.COORDINATOR))} == {
+        "jan.jansen@promen.example": "contact"
+    }

@@ -228,8 +228,10 @@ def _referral(origin: str, data: ReferralAccepted | ReferralRejected, audience: 
             if data.retake_possible_from
             else None,
         }
-    contact = audience.partner_contacts.get(data.partner_id)
-    if contact:
+    # The contact person named in the answer; the configured one for older events without it.
+    if data.contact is not None:
+        out.add("contact", str(data.contact.email), data.contact.name, payload)
+    elif contact := audience.partner_contacts.get(data.partner_id):
         out.add("contact", contact, None, payload)
     if isinstance(data, ReferralRejected):
         out.coordinator({**payload, "partner_id": one_line(data.partner_id)}, kind="digest")
