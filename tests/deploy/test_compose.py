@@ -35,7 +35,7 @@ from enrolment.adapters.config import load_policy
 from enrolment.domain.model import check_referral
 from enrolment.entrypoints.messaging import PUBLISHES as ENROLMENT_PUBLISHES
 from notifications.entrypoints.messaging import PUBLISHES as NOTIFICATIONS_PUBLISHES
-from scheduling.adapters.slots import load_slots
+from scheduling.bootstrap import resources_of
 from scheduling.entrypoints.messaging import PUBLISHES as SCHEDULING_PUBLISHES
 from taalhuis_shared.cli import load, to_events
 from taalhuis_shared.events import CATALOGUE, CloudEvent, IntakeOpenedV1, ReferralSubmittedV1, type_of
@@ -60,7 +60,13 @@ PARTNER_QUEUE = "partner.promen.replies"
 # Enrolment's answers about one referral, which the partner must hear.
 PARTNER_REPLIES = {"ReferralAccepted", "ReferralRejected", "ParticipantPlaced", "WithdrawalProcessed"}
 COORDINATOR = "coordinator"
-COORDINATOR_EVENTS = {"IntakeOpened", "EarlyClosureRequested", "MeasuresAnnounced", "MeasuresLifted"}
+COORDINATOR_EVENTS = {
+    "IntakeOpened",
+    "EarlyClosureRequested",
+    "MeasuresAnnounced",
+    "MeasuresLifted",
+    "SessionCancellationRequested",
+}
 COORDINATOR_QUEUE = "coordinator.notices"
 # What a person at the library must act on.
 COORDINATOR_NOTICES = {"ReferralRejected", "EarlyClosureRefused", "GroupUnschedulable"}
@@ -124,6 +130,21 @@ def packages_run(services: dict[str, Service]) -> dict[str, str]:
         if argv[:2] == ["python", "-m"] and argv[2] in PACKAGES:
             found[name] = argv[2]
     return found
+
+
+def on_host(service: Service) -> dict[str, str]:
+    """A service's environment with paths into its bind mounts of the repository replaced by the
+    repository's own files, so that the settings can be used here (to read the files)."""
+    env = environment(service)
+    for volume in service.get("volumes", []):
+        host, container = str(volume).split(":")[:2]
+        if not host.startswith("."):
+            continue
+        container = container.rstrip("/")
+        for key, value in env.items():
+            if value == container or value.startswith(container + "/"):
+                env[key] = str(ROOT / host) + value[len(container) :]
+    return env
 
 
 def settings_class(package: str) -> type[BaseSettings]:
@@ -392,7 +413,7 @@ def declared(
         bootstrap = importlib.import_module(f"{package}.bootstrap")
         seen: dict[str, Any] = {}
         with monkeypatch.context() as patch:
-            settings = settings_from(settings_class(package), environment(services[name]), patch)
+            settings = settings_from(settings_class(package), on_host(services[name]), patch)
             patch.setattr(bootstrap, "service_app", seen.update)
             bootstrap.build_app(settings)
         assert seen["topology"].service == package
@@ -689,11 +710,13 @@ def test_demo_referrals_fill_the_groups_the_demo_intake_opens(
     # Groups form per waiting list (level and language group), each of a full group's size.
     assert sum(count // offer.group_capacity for count in waiting.values()) >= intake.groups, waiting
 
-    # Where the intake offers courses, scheduling's timetable has a slot of that course type.
+    # Where the intake offers courses is a place in scheduling's resources file (the one compose
+    # mounts), and a teacher there may give the course.
     scheduling = next(n for n, p in packages_run(services).items() if p == "scheduling")
     with monkeypatch.context() as patch:
-        timetable = settings_from(settings_class("scheduling"), environment(services[scheduling]), patch)
-    slot_places = {
-        slot.location.name for slot in load_slots(timetable.slots_path) if slot.course_type == offer.type
-    }
-    assert set(intake.locations) <= slot_places, slot_places
+        resources = resources_of(
+            settings_from(settings_class("scheduling"), on_host(services[scheduling]), patch)
+        )
+    places = {place.name for place in resources.places} | {place.id for place in resources.places}
+    assert set(intake.locations) <= places, places
+    assert any(offer.type in teacher.qualifications for teacher in resources.teachers)

@@ -33,6 +33,7 @@ class System:
             "DATABASE_URL": self.database_urls[service],
             "OUTBOX_POLL_INTERVAL": "0.2",
             "GRACEFUL_TIMEOUT": "10",
+            "BATCH_WINDOW": "1",
             "MAIL_POLL_INTERVAL": "0.2",
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(self.smtp.port),
@@ -70,7 +71,10 @@ class System:
         pending = 0
         for service in self.database_urls:
             pending += await self.scalar(service, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
-        pending += await self.scalar("notifications", "SELECT count(*) FROM mails WHERE sent_at IS NULL")
+        pending += await self.scalar("notifications", "SELECT count(*) FROM notices WHERE mail_id IS NULL")
+        pending += await self.scalar(
+            "notifications", "SELECT count(*) FROM mails WHERE sent_at IS NULL AND failed_at IS NULL"
+        )
         return pending == 0
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from aio_pika.abc import AbstractRobustConnection
@@ -17,6 +20,37 @@ pytestmark = pytest.mark.slow
 
 TEACHER_DOMAIN = "bibliotheekgouda.example"
 CONTACT = "sanne.dewit@promen.example"
+COORDINATOR = "taalhuis@bibliotheekgouda.nl"
+
+
+def expected_mails(courses: list[dict[str, Any]]) -> Counter[str]:
+    """Who should get mail for these courses: per course one to the teacher and to each volunteer
+    (with their sessions), and for each group two to the contact person and two to the
+    coordinator (the group is formed; its course is planned)."""
+    expected: Counter[str] = Counter()
+    for course in courses:
+        staff = {course["data"]["teacher"]["email"]}
+        staff |= {v["email"] for s in course["data"]["sessions"] for v in s["volunteers"]}
+        expected.update(staff)
+        expected.update({CONTACT: 2, COORDINATOR: 2})
+    return expected
+
+
+def split_answers(messages: list[EmailMessage]) -> tuple[list[EmailMessage], list[EmailMessage]]:
+    """The contact's answers to referrals (batched per window), and all other mails."""
+    answers = [m for m in messages if str(m["Subject"]).startswith("Antwoord op uw aanmeldingen")]
+    return answers, [m for m in messages if m not in answers]
+
+
+def answered_referrals(answers: list[EmailMessage]) -> list[str]:
+    assert all(m["X-Envelope-To"] == CONTACT for m in answers)
+    return sorted(re.findall(r"PRM-\d{4}", "".join(text_of(m) for m in answers)))
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
 
 
 async def test_ten_referrals_give_two_groups_two_courses_and_their_mails_once(
@@ -29,27 +63,29 @@ async def test_ten_referrals_give_two_groups_two_courses_and_their_mails_once(
         await publish(rabbit, namespace, referral_event(number))
 
     courses = await tap.wait_for("CourseScheduled", 2, timeout=60)
-    await eventually(lambda: len(system.smtp.mailbox.messages) >= 4, timeout=60, what="four e-mails")
+    expected = expected_mails(courses)
+    await eventually(
+        lambda: len(split_answers(system.smtp.mailbox.messages)[1]) >= sum(expected.values()),
+        timeout=60,
+        what="the e-mails",
+    )
     await eventually(system.quiet, timeout=30, what="outboxes and mail queue empty")
 
     assert len(tap.distinct("GroupFilled")) == 2
     assert len(tap.distinct("CourseScheduled")) == 2
     messages = system.smtp.mailbox.messages
-    assert len(messages) == 4, [m["Subject"] for m in messages]
-    per_recipient = Counter(m["X-Envelope-To"] for m in messages)
-    assert per_recipient[CONTACT] == 2
-    assert all(TEACHER_DOMAIN in to for to in per_recipient if to != CONTACT)
-    assert len({m["Message-ID"] for m in messages}) == 4
-    # Every participant appears in exactly one group's teacher mail.
+    answers, others = split_answers(messages)
+    assert Counter(m["X-Envelope-To"] for m in others) == expected, [m["Subject"] for m in messages]
+    assert answered_referrals(answers) == [f"PRM-{n:04d}" for n in range(10)]
+    assert len({m["Message-ID"] for m in messages}) == len(messages)
+    # Every participant appears in their own group's teacher mail.
     for course in courses:
         teacher = course["data"]["teacher"]["email"]
         mails = [
-            m
-            for m in system.smtp.mailbox.to(teacher)
-            if course["data"]["location"]["name"] in m.get_content()
+            m for m in system.smtp.mailbox.to(teacher) if course["data"]["location"]["name"] in text_of(m)
         ]
         assert mails, f"no mail to {teacher} for course {course['data']['course_id']}"
-        body = mails[0].get_content()
+        body = text_of(mails[0])
         for participant in course["data"]["participants"]:
             assert participant["display_name"] in body
 
@@ -64,11 +100,19 @@ async def test_a_referral_delivered_twice_enrols_once_and_mails_once(
     for event in [*events, events[2]]:
         await publish(rabbit, namespace, event)
 
-    await tap.wait_for("CourseScheduled", 1, timeout=60)
-    await eventually(lambda: len(system.smtp.mailbox.messages) >= 2, timeout=60, what="two e-mails")
+    courses = await tap.wait_for("CourseScheduled", 1, timeout=60)
+    expected = expected_mails(courses)
+    await eventually(
+        lambda: len(split_answers(system.smtp.mailbox.messages)[1]) >= sum(expected.values()),
+        timeout=60,
+        what="the e-mails",
+    )
     await eventually(system.quiet, timeout=30, what="outboxes and mail queue empty")
 
     assert await system.scalar("enrolment", "SELECT count(*) FROM referrals") == 5
     assert len(tap.distinct("ReferralAccepted")) == 5
-    assert len(system.smtp.mailbox.messages) == 2
-    assert len(system.smtp.mailbox.to(CONTACT)) == 1
+    messages = system.smtp.mailbox.messages
+    answers, others = split_answers(messages)
+    assert Counter(m["X-Envelope-To"] for m in others) == expected, [m["Subject"] for m in messages]
+    # Each referral answered once, the one delivered twice included.
+    assert answered_referrals(answers) == [f"PRM-{n:04d}" for n in range(5)]

@@ -8,21 +8,20 @@ from pydantic import Field
 
 from taalhuis_shared.messaging.settings import ServiceSettings
 
-# The example timetable that comes with the package.
-DEFAULT_SLOTS_FILE = Path(__file__).resolve().parent / "slots.yaml"
+# The example resources that come with the package.
+DEFAULT_RESOURCES_FILE = Path(__file__).resolve().parent / "resources.yaml"
 
 
 class Settings(ServiceSettings):
     database_url: str
-    # The weekly slots (YAML); None means the packaged example timetable.
-    slots_file: str | None = None
+    # Places, rooms, teachers, volunteers, iPads and planning rules (YAML); None: the packaged example.
+    resources_file: str | None = None
     # Days between a group filling and its first session, for the partner to tell participants.
     planning_lead_days: int = Field(default=7, ge=0)
-    # How many weeks ahead a course may start; beyond that the coordinator is asked.
-    planning_horizon_weeks: int = Field(default=12, ge=1)
-    sessions_per_course: int = Field(default=5, ge=1)
     timezone: str = "Europe/Amsterdam"
+    # Seconds between looks for courses whose last session has ended.
+    completion_check_interval: float = Field(default=60.0, gt=0)
 
     @property
-    def slots_path(self) -> Path:
-        return Path(self.slots_file) if self.slots_file else DEFAULT_SLOTS_FILE
+    def resources_path(self) -> Path:
+        return Path(self.resources_file) if self.resources_file else DEFAULT_RESOURCES_FILE

@@ -187,7 +187,7 @@ def test_broken_yaml_stops_with_the_file_name(tmp_path: Path) -> None:
             "teachers.0.availability.monday.0",
             "HH:MM",
         ),
-        (("anna@bibliotheekgouda.example", "anna"), "teachers.0.email", "pattern"),
+        (("anna@bibliotheekgouda.example", "anna"), "teachers.0.email", "email address"),
         (("ipads: 10", "ipads: -1"), "ipads", "greater than or equal"),
         (("closure_days: [2026-12-24]", "closure_days: [kerstavond]"), "closure_days.0", "date"),
         (("rooms: [{id: lokaal-1, name: Lokaal 1}]", "rooms: []"), "places.0.rooms", "at least 1"),

@@ -1,1 +1,1 @@
-"""Scheduling adapters: its database tables, its repository and the slots file."""
+"""Scheduling adapters: its database tables, its repository and the resources file."""

@@ -1,17 +1,35 @@
-"""Reading and writing courses and their sessions in scheduling's database."""
+"""Reading and writing courses, their sessions and measures in scheduling's database."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import exists, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from taalhuis_shared.events import GroupFilled
+from taalhuis_shared.events import (
+    CourseRef,
+    GroupFilled,
+    GroupMember,
+    MeasuresAnnounced,
+    PartnerContact,
+    Session,
+)
 
-from ..domain.model import CoursePlan
-from .tables import courses, participants, partner_contacts, sessions
+from ..domain.model import (
+    CANCELLED,
+    COMPLETED,
+    HELD,
+    MEASURES,
+    PLANNED,
+    Course,
+    CourseSession,
+    Measure,
+)
+from ..domain.planner import Booking, PlannedSession
+from .tables import courses, measures, sessions
 
 # Any constant will do, as long as every scheduling process uses the same one.
 PLANNING_LOCK = 0x5C4E_D0E1
@@ -22,12 +40,13 @@ class SchedulingRepository:
         self._connection = connection
 
     async def lock_planning(self) -> None:
-        """Plan one group at a time across all processes, until this transaction ends.
+        """Change the plan one transaction at a time across all processes, until this one ends.
 
-        Without it two processes could read the same free dates and both choose them; the
-        unique (slot, date) would then fail one of them, and it would be redelivered.
+        Without it two processes could read the same free resources and both take them.
         """
         await self._connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PLANNING_LOCK})
+
+    # --- courses -------------------------------------------------------------------------------
 
     async def has_course(self, group_id: str) -> bool:
         found = await self._connection.scalar(
@@ -35,59 +54,280 @@ class SchedulingRepository:
         )
         return bool(found)
 
-    async def taken_dates(self, since: date) -> dict[str, set[date]]:
-        """Per slot id, the dates from `since` on that already have a session."""
-        rows = await self._connection.execute(
-            select(sessions.c.slot_id, sessions.c.date).where(sessions.c.date >= since)
-        )
-        taken: defaultdict[str, set[date]] = defaultdict(set)
-        for slot_id, day in rows:
-            taken[slot_id].add(day)
-        return dict(taken)
-
-    async def add_course(self, course_id: str, group: GroupFilled, plan: CoursePlan) -> None:
+    async def add_course(
+        self, course_id: str, group: GroupFilled, plan: Sequence[tuple[PlannedSession, Session]]
+    ) -> None:
+        first = plan[0][0]
         await self._connection.execute(
             insert(courses).values(
                 id=course_id,
                 group_id=group.group_id,
-                slot_id=plan.slot.id,
                 course_type=group.course.type,
                 level=group.course.level,
+                status=PLANNED,
+                participants=[p.model_dump(mode="json") for p in group.participants],
+                contacts=[c.model_dump(mode="json") for c in group.contacts],
+                partner_ids=sorted({p.partner_id for p in group.participants}),
+                teacher_id=first.teacher_id,
+                place_id=first.place_id,
             )
         )
         await self._connection.execute(
             insert(sessions),
             [
                 {
+                    "id": announced.session_id,
                     "course_id": course_id,
-                    "number": s.number,
-                    "slot_id": plan.slot.id,
-                    "date": s.date,
-                    "start": s.start,
-                    "end": s.end,
+                    "status": PLANNED,
+                    **_placed(planned, announced),
                 }
-                for s in plan.sessions
+                for planned, announced in plan
             ],
+        )
+
+    async def course(self, course_id: str) -> Course:
+        row = (await self._connection.execute(select(courses).where(courses.c.id == course_id))).one()
+        return _course(row)
+
+    async def course_of_group(self, group_id: str) -> Course | None:
+        row = (await self._connection.execute(select(courses).where(courses.c.group_id == group_id))).first()
+        return None if row is None else _course(row)
+
+    async def courses_paused_by(self, measure_id: str) -> list[Course]:
+        rows = await self._connection.execute(
+            select(courses)
+            .where(courses.c.paused_by == measure_id)
+            .order_by(courses.c.created_at, courses.c.id)
+        )
+        return [_course(row) for row in rows]
+
+    async def set_status(self, course_id: str, status: str, paused_by: str | None = None) -> None:
+        await self._connection.execute(
+            update(courses).where(courses.c.id == course_id).values(status=status, paused_by=paused_by)
+        )
+
+    async def change_group(
+        self, course_id: str, participants: Sequence[GroupMember], contacts: Sequence[PartnerContact]
+    ) -> None:
+        await self._connection.execute(
+            update(courses)
+            .where(courses.c.id == course_id)
+            .values(
+                participants=[p.model_dump(mode="json") for p in participants],
+                contacts=[c.model_dump(mode="json") for c in contacts],
+                partner_ids=sorted({p.partner_id for p in participants}),
+            )
+        )
+
+    async def finished_courses(self, now: datetime, limit: int) -> list[str]:
+        """Planned courses that had sessions and have none still to come."""
+        to_come = exists().where(
+            sessions.c.course_id == courses.c.id, sessions.c.status == PLANNED, sessions.c.end > now
+        )
+        had = exists().where(sessions.c.course_id == courses.c.id, sessions.c.status.in_([PLANNED, HELD]))
+        ids = await self._connection.scalars(
+            select(courses.c.id)
+            .where(courses.c.status == PLANNED, had, ~to_come)
+            .order_by(courses.c.created_at, courses.c.id)
+            .limit(limit)
+        )
+        return list(ids)
+
+    async def complete(self, course_id: str, now: datetime) -> None:
+        """The course is over: its sessions were held, the course is completed."""
+        await self._connection.execute(
+            update(sessions)
+            .where(sessions.c.course_id == course_id, sessions.c.status == PLANNED, sessions.c.end <= now)
+            .values(status=HELD)
         )
         await self._connection.execute(
-            insert(participants),
-            [
-                {
-                    "course_id": course_id,
-                    "referral_id": p.referral_id,
-                    "partner_id": p.partner_id,
-                    "partner_referral_id": p.partner_referral_id,
-                    "display_name": p.display_name,
-                }
-                for p in group.participants
-            ],
+            update(courses).where(courses.c.id == course_id).values(status=COMPLETED, completed_at=now)
         )
-        # Keyed as the table is: a contact the event repeats is stored once.
-        contacts = {(c.partner_id, str(c.contact.email)): c.contact.name for c in group.contacts}
+
+    # --- sessions ------------------------------------------------------------------------------
+
+    async def session(self, session_id: str) -> CourseSession | None:
+        row = (await self._connection.execute(select(sessions).where(sessions.c.id == session_id))).first()
+        return None if row is None else _session(row)
+
+    async def sessions_of(self, course_id: str) -> list[CourseSession]:
+        rows = await self._connection.execute(
+            select(sessions).where(sessions.c.course_id == course_id).order_by(sessions.c.number)
+        )
+        return [_session(row) for row in rows]
+
+    async def planned_sessions(
+        self, since: datetime, before: datetime | None = None, place_ids: frozenset[str] = frozenset()
+    ) -> list[CourseSession]:
+        """Planned sessions starting in [since, before), at these places (empty: anywhere)."""
+        query = select(sessions).where(sessions.c.status == PLANNED, sessions.c.start >= since)
+        if before is not None:
+            query = query.where(sessions.c.start < before)
+        if place_ids:
+            query = query.where(sessions.c.place_id.in_(sorted(place_ids)))
+        rows = await self._connection.execute(query.order_by(sessions.c.start, sessions.c.id))
+        return [_session(row) for row in rows]
+
+    async def bookings(self, since: datetime) -> list[Booking]:
+        """Every planned session that still holds resources from `since` on, as the planner sees it."""
+        rows = await self._connection.execute(
+            select(sessions, courses.c.course_type, courses.c.partner_ids)
+            .join(courses, courses.c.id == sessions.c.course_id)
+            .where(sessions.c.status == PLANNED, sessions.c.busy_until >= since)
+            .order_by(sessions.c.start, sessions.c.id)
+        )
+        return [
+            Booking(
+                course_id=row.course_id,
+                course_type=row.course_type,
+                partner_ids=frozenset(row.partner_ids),
+                place_id=row.place_id,
+                room_id=row.room_id,
+                teacher_id=row.teacher_id,
+                volunteer_ids=frozenset(row.volunteer_ids),
+                ipads=row.ipads,
+                start=row.start,
+                end=row.end,
+                busy_from=row.busy_from,
+                busy_until=row.busy_until,
+            )
+            for row in rows
+        ]
+
+    async def cancel(
+        self, session_id: str, reason_code: str, measure_id: str | None, announced: Session
+    ) -> None:
         await self._connection.execute(
-            insert(partner_contacts),
-            [
-                {"course_id": course_id, "partner_id": partner_id, "email": email, "name": name}
-                for (partner_id, email), name in contacts.items()
-            ],
+            update(sessions)
+            .where(sessions.c.id == session_id)
+            .values(
+                status=CANCELLED,
+                revision=announced.revision,
+                cancel_reason=reason_code,
+                measure_id=measure_id,
+                announced=announced.model_dump(mode="json"),
+            )
         )
+
+    async def replan(self, session_id: str, planned: PlannedSession, announced: Session) -> None:
+        """The session takes place again, at its new time and with its new resources."""
+        await self._connection.execute(
+            update(sessions)
+            .where(sessions.c.id == session_id)
+            .values(status=PLANNED, **_placed(planned, announced))
+        )
+
+    async def set_ipads(self, session_id: str, announced: Session) -> None:
+        await self._connection.execute(
+            update(sessions)
+            .where(sessions.c.id == session_id)
+            .values(ipads=announced.ipads, announced=announced.model_dump(mode="json"))
+        )
+
+    # --- measures ------------------------------------------------------------------------------
+
+    async def measure(self, measure_id: str) -> Measure | None:
+        row = (await self._connection.execute(select(measures).where(measures.c.id == measure_id))).first()
+        return None if row is None else _measure(row)
+
+    async def measures(self) -> list[Measure]:
+        rows = await self._connection.execute(select(measures).order_by(measures.c.from_date, measures.c.id))
+        return [_measure(row) for row in rows]
+
+    async def add_measure(self, measure: MeasuresAnnounced) -> None:
+        await self._connection.execute(
+            insert(measures).values(
+                id=measure.measure_id,
+                from_date=measure.from_date,
+                until_date=measure.until_date,
+                locations=list(measure.locations),
+                reason=measure.reason,
+            )
+        )
+
+    async def lift(self, measure_id: str, from_date: date) -> None:
+        await self._connection.execute(
+            update(measures).where(measures.c.id == measure_id).values(lifted_from=from_date)
+        )
+
+    async def measures_still_stopping(self, course_id: str) -> list[str]:
+        """Measures not yet lifted that cancelled sessions of this course."""
+        ids = await self._connection.scalars(
+            select(measures.c.id)
+            .join(sessions, sessions.c.measure_id == measures.c.id)
+            .where(
+                sessions.c.course_id == course_id,
+                sessions.c.status == CANCELLED,
+                sessions.c.cancel_reason == MEASURES,
+                measures.c.lifted_from.is_(None),
+            )
+            .distinct()
+            .order_by(measures.c.id)
+        )
+        return list(ids)
+
+
+def _placed(planned: PlannedSession, announced: Session) -> dict[str, Any]:
+    """The columns that say when and with what a session takes place."""
+    return {
+        "number": announced.number,
+        "place_id": planned.place_id,
+        "room_id": planned.room_id,
+        "teacher_id": planned.teacher_id,
+        "volunteer_ids": list(planned.volunteer_ids),
+        "ipads": planned.ipads,
+        "start": planned.start,
+        "end": planned.end,
+        "busy_from": planned.busy_from,
+        "busy_until": planned.busy_until,
+        "revision": announced.revision,
+        "announced": announced.model_dump(mode="json"),
+    }
+
+
+def _course(row: Any) -> Course:
+    return Course(
+        id=row.id,
+        group_id=row.group_id,
+        course=CourseRef(type=row.course_type, level=row.level),
+        status=row.status,
+        paused_by=row.paused_by,
+        participants=tuple(GroupMember.model_validate(p) for p in row.participants),
+        contacts=tuple(PartnerContact.model_validate(c) for c in row.contacts),
+        partner_ids=frozenset(row.partner_ids),
+        teacher_id=row.teacher_id,
+        place_id=row.place_id,
+    )
+
+
+def _session(row: Any) -> CourseSession:
+    return CourseSession(
+        id=row.id,
+        course_id=row.course_id,
+        number=row.number,
+        status=row.status,
+        place_id=row.place_id,
+        room_id=row.room_id,
+        teacher_id=row.teacher_id,
+        volunteer_ids=frozenset(row.volunteer_ids),
+        ipads=row.ipads,
+        start=row.start,
+        end=row.end,
+        busy_from=row.busy_from,
+        busy_until=row.busy_until,
+        revision=row.revision,
+        cancel_reason=row.cancel_reason,
+        measure_id=row.measure_id,
+        announced=Session.model_validate(row.announced),
+    )
+
+
+def _measure(row: Any) -> Measure:
+    return Measure(
+        id=row.id,
+        from_date=row.from_date,
+        until_date=row.until_date,
+        locations=tuple(row.locations),
+        reason=row.reason,
+        lifted_from=row.lifted_from,
+    )

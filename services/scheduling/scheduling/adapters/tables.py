@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
-    UniqueConstraint,
     func,
+    text,
 )
 
 metadata = MetaData()
@@ -22,40 +25,68 @@ courses = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("group_id", String(100), nullable=False, unique=True),
-    Column("slot_id", String(100), nullable=False),
     Column("course_type", String(50), nullable=False),
     Column("level", Integer, nullable=False),
+    Column("status", String(20), nullable=False, server_default="planned"),
+    # The measure that stopped the course while it is paused.
+    Column("paused_by", String(100), nullable=True),
+    # As the group events carry them: GroupMember and PartnerContact dicts.
+    Column("participants", JSON, nullable=False),
+    Column("contacts", JSON, nullable=False),
+    Column("partner_ids", JSON, nullable=False),
+    # Of the first session: kept when sessions are planned again (resumed, caught up).
+    Column("teacher_id", String(100), nullable=False),
+    Column("place_id", String(100), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint("status IN ('planned', 'paused', 'completed')", name="course_status"),
 )
 
 sessions = Table(
     "sessions",
     metadata,
-    Column("course_id", String(36), ForeignKey("courses.id"), primary_key=True),
-    Column("number", Integer, primary_key=True),
-    Column("slot_id", String(100), nullable=False),
-    Column("date", Date, nullable=False),
+    # The stable session id: the same when the session moves (calendar UIDs rely on it).
+    Column("id", String(36), primary_key=True),
+    Column("course_id", String(36), ForeignKey("courses.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("status", String(20), nullable=False, server_default="planned"),
+    Column("place_id", String(100), nullable=False),
+    Column("room_id", String(100), nullable=False),
+    Column("teacher_id", String(100), nullable=False),
+    Column("volunteer_ids", JSON, nullable=False),
+    Column("ipads", Integer, nullable=False),
     Column("start", DateTime(timezone=True), nullable=False),
     Column("end", DateTime(timezone=True), nullable=False),
-    # The database itself refuses two sessions in one slot on one day.
-    UniqueConstraint("slot_id", "date", name="one_session_per_slot_and_day"),
+    # What the session holds, set-up and packing up included.
+    Column("busy_from", DateTime(timezone=True), nullable=False),
+    Column("busy_until", DateTime(timezone=True), nullable=False),
+    Column("revision", Integer, nullable=False, server_default="0"),
+    # The last cancellation: a reason code, and the measure when it was one.
+    Column("cancel_reason", String(50), nullable=True),
+    Column("measure_id", String(100), nullable=True),
+    # The session as last announced (a `Session` event part, with names and addresses then), so
+    # that its cancellation can be told even when the resources file no longer has its people.
+    Column("announced", JSON, nullable=False),
+    CheckConstraint("status IN ('planned', 'cancelled', 'held')", name="session_status"),
+    Index(
+        "one_planned_session_per_number",
+        "course_id",
+        "number",
+        unique=True,
+        postgresql_where=text("status = 'planned'"),
+    ),
+    Index("sessions_by_status_and_start", "status", "start"),
 )
 
-participants = Table(
-    "participants",
+measures = Table(
+    "measures",
     metadata,
-    Column("course_id", String(36), ForeignKey("courses.id"), primary_key=True),
-    Column("referral_id", String(100), primary_key=True),
-    Column("partner_id", String(100), nullable=False),
-    Column("partner_referral_id", String(100), nullable=False),
-    Column("display_name", String(120), nullable=False),
-)
-
-partner_contacts = Table(
-    "partner_contacts",
-    metadata,
-    Column("course_id", String(36), ForeignKey("courses.id"), primary_key=True),
-    Column("partner_id", String(100), primary_key=True),
-    Column("email", String(320), primary_key=True),
-    Column("name", String(200), nullable=False),
+    Column("id", String(100), primary_key=True),
+    Column("from_date", Date, nullable=False),
+    Column("until_date", Date, nullable=True),
+    # Location ids (or names); empty: every location.
+    Column("locations", JSON, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("announced_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("lifted_from", Date, nullable=True),
 )

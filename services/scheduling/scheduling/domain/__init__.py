@@ -1,1 +1,1 @@
-"""The scheduling domain: weekly slots and planning a course on them, without I/O."""
+"""The scheduling domain, without I/O: the planner, and courses, sessions and measures."""

@@ -1,113 +1,148 @@
-"""Weekly slots, and planning a group's course into the first free weeks of one of them."""
+"""Courses, their sessions and measures as scheduling keeps them; what the planner needs of them.
+
+No I/O. The planner itself (`planner.py`) knows nothing of courses or measures: here they are
+turned into its bookings and closures, and its planned sessions into the sessions people read.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Set
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from taalhuis_shared.events import Location, Teacher
+from taalhuis_shared.events import (
+    CourseRef,
+    GroupMember,
+    Location,
+    PartnerContact,
+    Session,
+    StaffMember,
+    Teacher,
+)
 
-WEEK = timedelta(weeks=1)
+from .planner import Booking, Closure, PlannedSession, Resources
+
+MEASURES = "measures"  # the cancel reason of a session stopped by a measure
+
+PLANNED, PAUSED, COMPLETED = "planned", "paused", "completed"  # a course
+CANCELLED, HELD = "cancelled", "held"  # a session, besides planned
 
 
 @dataclass(frozen=True)
-class Slot:
-    """A fixed weekly time at which one teacher gives one course type at one location."""
+class Course:
+    id: str
+    group_id: str
+    course: CourseRef
+    status: str
+    paused_by: str | None
+    participants: tuple[GroupMember, ...]
+    contacts: tuple[PartnerContact, ...]
+    partner_ids: frozenset[str]
+    teacher_id: str
+    place_id: str
+
+
+@dataclass(frozen=True)
+class CourseSession:
+    """A session of a course: planned, cancelled (until planned again) or held."""
 
     id: str
-    course_type: str
-    weekday: int  # ISO: 1 is Monday, 7 is Sunday
-    start: time
-    minutes: int
-    location: Location
-    teacher: Teacher
-
-
-@dataclass(frozen=True)
-class PlannedSession:
+    course_id: str
     number: int
-    date: date
+    status: str
+    place_id: str
+    room_id: str
+    teacher_id: str
+    volunteer_ids: frozenset[str]
+    ipads: int
     start: datetime
     end: datetime
+    busy_from: datetime
+    busy_until: datetime
+    revision: int
+    cancel_reason: str | None
+    measure_id: str | None
+    announced: Session  # as last told in an event
 
 
 @dataclass(frozen=True)
-class CoursePlan:
-    """The slot a course is given in, and its weekly sessions there."""
+class Measure:
+    """Public-health measures: no sessions from a date (until a date, or until lifted)."""
 
-    slot: Slot
-    sessions: tuple[PlannedSession, ...]
-
-
-@dataclass(frozen=True)
-class Unschedulable:
-    """Why a group cannot be planned: a stable code, and the same in plain Dutch and English."""
-
-    code: str
+    id: str
+    from_date: date
+    until_date: date | None
+    locations: tuple[str, ...]  # place ids or names; empty: every place
     reason: str
-    reason_en: str
+    lifted_from: date | None = None
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day sessions are stopped; None while open ended."""
+        lifted = self.lifted_from - timedelta(days=1) if self.lifted_from else None
+        ends = [day for day in (self.until_date, lifted) if day is not None]
+        return min(ends) if ends else None
+
+    def place_ids(self, resources: Resources) -> frozenset[str]:
+        """The place ids it applies to (empty: all); a place may be named by its name too."""
+        named = {p.id for p in resources.places if p.name in self.locations}
+        return frozenset(self.locations) | named
+
+    def closure(self, resources: Resources) -> Closure:
+        return Closure(self.from_date, self.last_day, self.place_ids(resources))
 
 
-def no_free_slot(horizon_weeks: int) -> Unschedulable:
-    return Unschedulable(
-        "no-free-slot",
-        f"Er is in de komende {horizon_weeks} weken geen vrij tijdstip voor deze groep. "
-        "Zet een extra tijdstip in het rooster, of plan de groep zelf in.",
-        f"There is no free slot for this group in the next {horizon_weeks} weeks. "
-        "Add a slot to the timetable, or plan the group by hand.",
+def with_measures(resources: Resources, measures: Iterable[Measure]) -> Resources:
+    """The resources with the places closed that measures close: no new session goes there."""
+    closures = tuple(
+        m.closure(resources) for m in measures if m.last_day is None or m.last_day >= m.from_date
+    )
+    return replace(resources, closures=resources.closures + closures)
+
+
+def earliest_start(filled_at: datetime, zone: ZoneInfo, lead_days: int) -> date:
+    """The first day a course may start: some days after the group filled, in local time."""
+    return filled_at.astimezone(zone).date() + timedelta(days=lead_days)
+
+
+def midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The start of a local day, as an instant."""
+    return datetime.combine(day, time(), tzinfo=zone)
+
+
+def announce(planned: PlannedSession, resources: Resources, session_id: str, revision: int) -> Session:
+    """A planned session as the people involved read it: names, addresses, iPads, set-up time."""
+    zone = resources.zone
+    place = next(p for p in resources.places if p.id == planned.place_id)
+    room = next(r for r in place.rooms if r.id == planned.room_id)
+    teacher = next(t for t in resources.teachers if t.id == planned.teacher_id)
+    volunteers = [v for v in resources.volunteers if v.id in planned.volunteer_ids]
+    brought = place.bring_ipads and planned.ipads > 0
+    return Session(
+        number=planned.number,
+        start=planned.start.astimezone(zone),
+        end=planned.end.astimezone(zone),
+        session_id=session_id,
+        revision=revision,
+        location=Location(name=place.name, address=place.address),
+        room=room.name,
+        teacher=Teacher(name=teacher.name, email=teacher.email),
+        volunteers=[StaffMember(name=v.name, email=v.email) for v in volunteers],
+        ipads=planned.ipads,
+        setup_start=planned.busy_from.astimezone(zone) if brought else None,
     )
 
 
-@dataclass(frozen=True)
-class Policy:
-    """The timetable and the rules for planning a course on it."""
-
-    slots: tuple[Slot, ...]
-    zone: ZoneInfo
-    sessions_per_course: int = 5
-    horizon_weeks: int = 12
-    lead_days: int = 7
-
-    def earliest_start(self, filled_at: datetime) -> date:
-        """The first day a course may start: some days after the group filled, in local time."""
-        return filled_at.astimezone(self.zone).date() + timedelta(days=self.lead_days)
-
-
-def plan_course(
-    course_type: str, taken: Mapping[str, Set[date]], earliest: date, policy: Policy
-) -> CoursePlan | Unschedulable:
-    """Plan a course in the slot of its type that can start first; ties go to the earlier slot.
-
-    `taken` holds, per slot id, the dates that slot already has a session on. A course may start
-    in a slot in any of the horizon's weeks from which that slot is free for all its sessions,
-    one a week.
-    """
-    plans = (
-        _first_plan_in(slot, taken.get(slot.id, frozenset()), earliest, policy)
-        for slot in policy.slots
-        if slot.course_type == course_type
+def ipads_fit(session: CourseSession, needed: int, others: Sequence[Booking], pool: int) -> bool:
+    """Whether `needed` iPads can go to this session beside what other sessions hold then."""
+    overlapping = [
+        b for b in others if b.ipads and b.busy_from < session.busy_until and session.busy_from < b.busy_until
+    ]
+    # The most in use at one moment: check at each start of an overlapping hold.
+    moments = [session.busy_from, *(b.busy_from for b in overlapping if b.busy_from > session.busy_from)]
+    peak = max(
+        (sum(b.ipads for b in overlapping if b.busy_from <= moment < b.busy_until) for moment in moments),
+        default=0,
     )
-    candidates = [plan for plan in plans if plan is not None]
-    if not candidates:
-        return no_free_slot(policy.horizon_weeks)
-    # min() keeps the first of equals: the slot listed first in the timetable wins a tie.
-    return min(candidates, key=lambda plan: plan.sessions[0].start)
-
-
-def _first_plan_in(slot: Slot, taken: Set[date], earliest: date, policy: Policy) -> CoursePlan | None:
-    first_day = earliest + timedelta(days=(slot.weekday - earliest.isoweekday()) % 7)
-    for week in range(policy.horizon_weeks):
-        dates = [first_day + (week + n) * WEEK for n in range(policy.sessions_per_course)]
-        if taken.isdisjoint(dates):
-            return CoursePlan(slot, tuple(_sessions(slot, dates, policy.zone)))
-    return None
-
-
-def _sessions(slot: Slot, dates: Iterable[date], zone: ZoneInfo) -> Iterable[PlannedSession]:
-    for number, day in enumerate(dates, start=1):
-        start = datetime.combine(day, slot.start, tzinfo=zone)
-        # Add the duration in UTC: wall-clock arithmetic would be off by an hour on a DST night.
-        end = (start.astimezone(UTC) + timedelta(minutes=slot.minutes)).astimezone(zone)
-        yield PlannedSession(number, day, start, end)
+    return needed + peak <= pool

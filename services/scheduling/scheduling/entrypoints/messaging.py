@@ -3,31 +3,67 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 from faststream.rabbit import RabbitRouter
+from pydantic import Field
 
-from taalhuis_shared.events import CourseScheduledV1, GroupFilledV1, GroupUnschedulableV1
+from taalhuis_shared.events import (
+    CourseCompletedV1,
+    CoursePausedV1,
+    CourseResumedV1,
+    CourseScheduledV1,
+    GroupChangedV1,
+    GroupFilledV1,
+    GroupUnschedulableV1,
+    MeasuresAnnouncedV1,
+    MeasuresLiftedV1,
+    SessionCancellationRequestedV1,
+    SessionCancelledV1,
+    SessionRescheduledV1,
+    type_of,
+)
 from taalhuis_shared.messaging.broker import SUBSCRIBER_OPTIONS, declare_publishers
 from taalhuis_shared.messaging.topology import Topology
 
-CONSUMES = [GroupFilledV1]
-PUBLISHES = [CourseScheduledV1, GroupUnschedulableV1]
+SchedulingEvent = Annotated[
+    GroupFilledV1 | GroupChangedV1 | MeasuresAnnouncedV1 | MeasuresLiftedV1 | SessionCancellationRequestedV1,
+    Field(discriminator="type"),
+]
+CONSUMES = [
+    GroupFilledV1,
+    GroupChangedV1,
+    MeasuresAnnouncedV1,
+    MeasuresLiftedV1,
+    SessionCancellationRequestedV1,
+]
+PUBLISHES = [
+    CourseScheduledV1,
+    GroupUnschedulableV1,
+    SessionCancelledV1,
+    CoursePausedV1,
+    CourseResumedV1,
+    SessionRescheduledV1,
+    CourseCompletedV1,
+]
+ROUTING_KEYS = [type_of(envelope) for envelope in CONSUMES]
+
+Dispatch = Callable[[SchedulingEvent], Awaitable[None]]
 
 
-def build_router(
-    topology: Topology, schedule_group: Callable[[GroupFilledV1], Awaitable[None]]
-) -> RabbitRouter:
+def build_router(topology: Topology, dispatch: Dispatch) -> RabbitRouter:
     router = RabbitRouter()
 
     @router.subscriber(
-        topology.queue("GroupFilled"),
+        topology.queue(ROUTING_KEYS[0]),
         topology.exchange(),
-        title="scheduling:GroupFilled",
-        description="A group is complete: plan its course.",
+        title="scheduling",
+        description="Filled and changed groups from enrolment; measures and session cancellations "
+        "from the coordinator.",
         **SUBSCRIBER_OPTIONS,
     )
-    async def on_group_filled(event: GroupFilledV1) -> None:
-        await schedule_group(event)
+    async def on_event(event: SchedulingEvent) -> None:
+        await dispatch(event)
 
     declare_publishers(router, topology, PUBLISHES)
     return router

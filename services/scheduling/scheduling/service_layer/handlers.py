@@ -1,30 +1,57 @@
-"""What scheduling does with a filled group: plan its course, or tell the coordinator it cannot."""
+"""What scheduling does with each event: plan a course, pause and resume it, cancel and catch up.
+
+Every handler runs in one unit of work: the inbox entry, the changes and the events they cause
+commit together. Each first takes the planning lock, so that several scheduling processes never
+give the same teacher, volunteer, room or iPads twice, and see each other's changes whole.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from taalhuis_shared.events import (
+    CourseCompleted,
+    CoursePaused,
+    CourseRef,
+    CourseResumed,
     CourseScheduled,
+    GroupChangedV1,
     GroupFilledV1,
     GroupUnschedulable,
+    Location,
+    MeasuresAnnouncedV1,
+    MeasuresLiftedV1,
     Session,
+    SessionCancellationRequestedV1,
+    SessionCancelled,
+    SessionRescheduled,
+    Teacher,
     new_event,
 )
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 
 from ..adapters.repository import SchedulingRepository
 from ..domain import model
+from ..domain.model import CANCELLED, HELD, MEASURES, PAUSED, PLANNED, Course, CourseSession
+from ..domain.planner import Plan, PlannedSession, PlanRequest, Resources, Unschedulable, plan_course
 
 log = logging.getLogger(__name__)
 
 SOURCE = "urn:taalhuis:scheduling"
+DAY = timedelta(days=1)
+Uow = UnitOfWork[SchedulingRepository]
+
+
+# --- a new course ------------------------------------------------------------------------------
 
 
 async def schedule_group(
-    event: GroupFilledV1, uow: UnitOfWork[SchedulingRepository], policy: model.Policy
+    event: GroupFilledV1, uow: Uow, resources: Resources, lead_days: int, now: datetime
 ) -> None:
     group = event.data
     async with uow:
@@ -38,65 +65,422 @@ async def schedule_group(
             return
         # From when the group filled, but never in the past: an event replayed from the
         # parking queue weeks later must not get sessions that have already gone by.
-        now = datetime.now(UTC)
-        earliest = policy.earliest_start(max(event.time or now, now))
+        earliest = model.earliest_start(max(event.time or now, now), resources.zone, lead_days)
         # Not before the date the coordinator opened the intake for.
         if group.earliest_start is not None:
             earliest = max(earliest, group.earliest_start)
-        taken = await uow.repository.taken_dates(since=earliest)
-        outcome = model.plan_course(group.course.type, taken, earliest, policy)
-        if isinstance(outcome, model.Unschedulable):
-            await report_unschedulable(event, outcome, uow)
-        else:
-            await schedule(event, outcome, uow)
+        course_id = str(uuid.uuid4())
+        request = PlanRequest(
+            course_id=course_id,
+            course_type=group.course.type,
+            participants=len(group.participants),
+            partner_ids=frozenset(p.partner_id for p in group.participants),
+            earliest=earliest,
+            sessions=resources.sessions_per_course,
+            # The participants' wishes first, then where the intake offers courses.
+            preferred_places=tuple(dict.fromkeys([*group.preferred_locations, *group.locations])),
+        )
+        outcome = await _plan(uow, request, resources)
+        if isinstance(outcome, Unschedulable):
+            await _report_unschedulable(uow, group.group_id, group.course, outcome)
+            return
+        plan = [(s, model.announce(s, resources, str(uuid.uuid4()), revision=0)) for s in outcome.sessions]
+        await uow.repository.add_course(course_id, group, plan)
+        sessions = [announced for _, announced in plan]
+        log.info("group %s scheduled as course %s from %s", group.group_id, course_id, sessions[0].start)
+        location, teacher = _where_and_who(sessions[0])
+        await uow.publish(
+            new_event(
+                CourseScheduled(
+                    course_id=course_id,
+                    group_id=group.group_id,
+                    course=group.course,
+                    location=location,
+                    teacher=teacher,
+                    sessions=sessions,
+                    participants=group.participants,
+                    contacts=group.contacts,
+                ),
+                source=SOURCE,
+                subject=course_id,
+            )
+        )
 
 
-async def schedule(
-    event: GroupFilledV1, plan: model.CoursePlan, uow: UnitOfWork[SchedulingRepository]
-) -> None:
-    group = event.data
-    course_id = str(uuid.uuid4())
-    await uow.repository.add_course(course_id, group, plan)
-    log.info(
-        "group %s scheduled as course %s in slot %s from %s",
-        group.group_id,
-        course_id,
-        plan.slot.id,
-        plan.sessions[0].date,
-    )
+# --- measures ----------------------------------------------------------------------------------
+
+
+async def announce_measures(event: MeasuresAnnouncedV1, uow: Uow, resources: Resources) -> None:
+    """Cancel every planned session the measure covers, and pause the courses they belong to."""
+    announced = event.data
+    async with uow:
+        if not await uow.first_time(event):
+            log.info("measures event %s was handled before; nothing to do", event.id)
+            return
+        await uow.repository.lock_planning()
+        if await uow.repository.measure(announced.measure_id) is not None:
+            log.info("measure %s is known already; nothing to do", announced.measure_id)
+            return
+        await uow.repository.add_measure(announced)
+        measure = model.Measure(
+            announced.measure_id,
+            announced.from_date,
+            announced.until_date,
+            tuple(announced.locations),
+            announced.reason,
+        )
+        zone = resources.zone
+        until = None if measure.until_date is None else model.midnight(measure.until_date + DAY, zone)
+        stopped: dict[str, list[CourseSession]] = {}
+        for session in await uow.repository.planned_sessions(
+            model.midnight(measure.from_date, zone), until, measure.place_ids(resources)
+        ):
+            stopped.setdefault(session.course_id, []).append(session)
+        for course_id, sessions in stopped.items():
+            await _pause(uow, await uow.repository.course(course_id), sessions, measure)
+        log.info(
+            "measure %s from %s: %d sessions of %d courses cancelled",
+            measure.id,
+            measure.from_date,
+            sum(len(sessions) for sessions in stopped.values()),
+            len(stopped),
+        )
+
+
+async def _pause(uow: Uow, course: Course, sessions: list[CourseSession], measure: model.Measure) -> None:
+    for session in sessions:
+        await _cancel(uow, course, session, MEASURES, measure.reason, measure.id)
+    if course.status != PLANNED:
+        return  # paused already: the measure that paused it says when it continues
+    await uow.repository.set_status(course.id, PAUSED, paused_by=measure.id)
+    location, teacher = _where_and_who(sessions[0].announced)
     await uow.publish(
         new_event(
-            CourseScheduled(
-                course_id=course_id,
-                group_id=group.group_id,
-                course=group.course,
-                location=plan.slot.location,
-                teacher=plan.slot.teacher,
-                sessions=[Session(number=s.number, start=s.start, end=s.end) for s in plan.sessions],
-                participants=group.participants,
-                contacts=group.contacts,
+            CoursePaused(
+                course_id=course.id,
+                group_id=course.group_id,
+                course=course.course,
+                measure_id=measure.id,
+                reason=measure.reason,
+                sessions_remaining=len(sessions),
+                location=location,
+                teacher=teacher,
+                contacts=list(course.contacts),
             ),
             source=SOURCE,
-            subject=course_id,
+            subject=course.id,
         )
     )
 
 
-async def report_unschedulable(
-    event: GroupFilledV1, unschedulable: model.Unschedulable, uow: UnitOfWork[SchedulingRepository]
+async def lift_measures(event: MeasuresLiftedV1, uow: Uow, resources: Resources, now: datetime) -> None:
+    """Plan the stopped sessions of every course the measure paused again, from the lift date."""
+    lifted = event.data
+    async with uow:
+        if not await uow.first_time(event):
+            log.info("measures event %s was handled before; nothing to do", event.id)
+            return
+        await uow.repository.lock_planning()
+        if await uow.repository.measure(lifted.measure_id) is None:
+            log.warning("measure %s is not known; lifting it changes nothing", lifted.measure_id)
+            return
+        await uow.repository.lift(lifted.measure_id, lifted.from_date)
+        # Never in the past: a lift handled late plans from tomorrow.
+        earliest = max(lifted.from_date, _tomorrow(now, resources.zone))
+        # A course that could not be planned at an earlier lift stays paused by the measure, so
+        # lifting it again (with another date) tries once more.
+        for course in await uow.repository.courses_paused_by(lifted.measure_id):
+            still = await uow.repository.measures_still_stopping(course.id)
+            if still:
+                # Another measure stopped sessions of it too: it continues when that one is lifted.
+                await uow.repository.set_status(course.id, PAUSED, paused_by=still[0])
+                log.info("course %s stays paused by measure %s", course.id, still[0])
+                continue
+            await _resume(uow, course, lifted.measure_id, earliest, resources)
+
+
+async def _resume(uow: Uow, course: Course, measure_id: str, earliest: date, resources: Resources) -> None:
+    stopped = [
+        s
+        for s in await uow.repository.sessions_of(course.id)
+        if s.status == CANCELLED and s.cancel_reason == MEASURES
+    ]
+    request = PlanRequest(
+        course_id=course.id,
+        course_type=course.course.type,
+        participants=len(course.participants),
+        partner_ids=course.partner_ids,
+        earliest=earliest,
+        sessions=len(stopped),
+        first_number=min((s.number for s in stopped), default=1),
+        preferred_places=(course.place_id,),
+        preferred_teacher_id=course.teacher_id,
+    )
+    outcome = await _plan(uow, request, resources)
+    if isinstance(outcome, Unschedulable):
+        log.warning("course %s stays paused: %s", course.id, outcome.code)
+        await _report_unschedulable(uow, course.group_id, course.course, outcome)
+        return
+    # The stopped sessions take the planned dates in their order, keeping number and id.
+    sessions = [
+        await _move(uow, course, session, planned, resources, "measures-lifted")
+        for session, planned in zip(stopped, outcome.sessions, strict=True)
+    ]
+    await uow.repository.set_status(course.id, PLANNED)
+    log.info("course %s resumed with %d sessions", course.id, len(sessions))
+    if not sessions:
+        return
+    location, teacher = _where_and_who(sessions[0])
+    await uow.publish(
+        new_event(
+            CourseResumed(
+                course_id=course.id,
+                group_id=course.group_id,
+                course=course.course,
+                measure_id=measure_id,
+                sessions=sessions,
+                location=location,
+                teacher=teacher,
+                participants=list(course.participants),
+                contacts=list(course.contacts),
+            ),
+            source=SOURCE,
+            subject=course.id,
+        )
+    )
+
+
+# --- one session -------------------------------------------------------------------------------
+
+
+async def cancel_session(
+    event: SessionCancellationRequestedV1, uow: Uow, resources: Resources, now: datetime
 ) -> None:
-    group = event.data
-    log.warning("group %s cannot be scheduled: %s", group.group_id, unschedulable.code)
+    """Cancel one session, and plan it again as a catch-up after the course's last session."""
+    request = event.data
+    async with uow:
+        if not await uow.first_time(event):
+            log.info("cancellation %s was handled before; nothing to do", event.id)
+            return
+        await uow.repository.lock_planning()
+        session = await uow.repository.session(request.session_id)
+        if session is None:
+            # A coordinator's typing error: nothing to retry, and nothing the system can fix.
+            log.warning("session %s is not known; cancellation %s ignored", request.session_id, event.id)
+            return
+        if session.status != PLANNED:
+            log.info("session %s is %s; nothing to cancel", session.id, session.status)
+            return
+        course = await uow.repository.course(session.course_id)
+        cancelled = await _cancel(uow, course, session, request.reason_code, request.reason, None)
+        await _catch_up(uow, course, cancelled, resources, now)
+
+
+async def _catch_up(
+    uow: Uow, course: Course, session: CourseSession, resources: Resources, now: datetime
+) -> None:
+    zone = resources.zone
+    planned = [s.start for s in await uow.repository.sessions_of(course.id) if s.status == PLANNED]
+    last = max([*planned, session.start]).astimezone(zone).date()
+    request = PlanRequest(
+        course_id=course.id,
+        course_type=course.course.type,
+        participants=len(course.participants),
+        partner_ids=course.partner_ids,
+        earliest=max(last + DAY, _tomorrow(now, zone)),
+        sessions=1,
+        first_number=session.number,
+        preferred_places=(course.place_id,),
+        preferred_teacher_id=course.teacher_id,
+    )
+    outcome = await _plan(uow, request, resources)
+    if isinstance(outcome, Unschedulable):
+        log.warning("session %s gets no catch-up: %s", session.id, outcome.code)
+        await _report_unschedulable(uow, course.group_id, course.course, outcome)
+        return
+    await _move(uow, course, session, outcome.sessions[0], resources, "catch-up")
+
+
+# --- the group ---------------------------------------------------------------------------------
+
+
+async def change_group(event: GroupChangedV1, uow: Uow, resources: Resources, now: datetime) -> None:
+    """Keep the course's participants current; bring as many iPads as there are participants."""
+    changed = event.data
+    async with uow:
+        if not await uow.first_time(event):
+            log.info("group event %s was handled before; nothing to do", event.id)
+            return
+        await uow.repository.lock_planning()
+        course = await uow.repository.course_of_group(changed.group_id)
+        if course is None:
+            log.warning("group %s has no course; change %s ignored", changed.group_id, event.id)
+            return
+        await uow.repository.change_group(course.id, changed.participants, changed.contacts)
+        log.info(
+            "group %s of course %s: %d left, %d joined",
+            changed.group_id,
+            course.id,
+            len(changed.removed),
+            len(changed.added),
+        )
+        if len(changed.participants) != len(course.participants):
+            await _change_ipads(uow, course, len(changed.participants), resources, now)
+
+
+async def _change_ipads(uow: Uow, course: Course, needed: int, resources: Resources, now: datetime) -> None:
+    bookings = await uow.repository.bookings(now)
+    for session in await uow.repository.sessions_of(course.id):
+        if session.status != PLANNED or session.start <= now or session.ipads == 0:
+            continue  # only sessions still to come that iPads are brought to
+        others = [b for b in bookings if b.course_id != course.id]
+        if model.ipads_fit(session, needed, others, resources.ipads):
+            await uow.repository.set_ipads(session.id, session.announced.model_copy(update={"ipads": needed}))
+        else:
+            log.warning("session %s keeps %d iPads: %d are not free then", session.id, session.ipads, needed)
+
+
+# --- the end of a course -----------------------------------------------------------------------
+
+
+async def complete_courses(new_uow: Callable[[], Uow], now: datetime, zone: ZoneInfo, batch: int) -> int:
+    """Complete the courses whose last session has ended, each in its own transaction."""
+    async with new_uow() as uow:
+        finished = await uow.repository.finished_courses(now, batch)
+    for course_id in finished:
+        await complete_course(course_id, new_uow(), now, zone)
+    return len(finished)
+
+
+async def complete_course(course_id: str, uow: Uow, now: datetime, zone: ZoneInfo) -> None:
+    async with uow:
+        await uow.repository.lock_planning()
+        course = await uow.repository.course(course_id)
+        given = [s for s in await uow.repository.sessions_of(course_id) if s.status in (PLANNED, HELD)]
+        # Looked at again under the lock: another process may have completed it meanwhile.
+        if course.status != PLANNED or not given or any(s.end > now for s in given if s.status == PLANNED):
+            return
+        await uow.repository.complete(course_id, now)
+        completed_on = max(s.start for s in given).astimezone(zone).date()
+        log.info("course %s of group %s completed on %s", course_id, course.group_id, completed_on)
+        await uow.publish(
+            new_event(
+                CourseCompleted(
+                    course_id=course_id,
+                    group_id=course.group_id,
+                    course=course.course,
+                    completed_on=completed_on,
+                    participants=list(course.participants),
+                ),
+                source=SOURCE,
+                subject=course_id,
+            )
+        )
+
+
+# --- shared steps ------------------------------------------------------------------------------
+
+
+async def _plan(uow: Uow, request: PlanRequest, resources: Resources) -> Plan | Unschedulable:
+    """Plan on what is free: around every planned session, and nowhere a measure closes."""
+    # From the start of the week before: weekly limits count the whole (ISO) week.
+    bookings = await uow.repository.bookings(model.midnight(request.earliest - 7 * DAY, resources.zone))
+    measures = await uow.repository.measures()
+    return plan_course(request, model.with_measures(resources, measures), bookings)
+
+
+async def _cancel(
+    uow: Uow, course: Course, session: CourseSession, reason_code: str, reason: str, measure_id: str | None
+) -> CourseSession:
+    revision = session.revision + 1
+    announced = session.announced.model_copy(update={"revision": revision})
+    await uow.repository.cancel(session.id, reason_code, measure_id, announced)
+    location, teacher = _where_and_who(announced)
+    await uow.publish(
+        new_event(
+            SessionCancelled(
+                course_id=course.id,
+                group_id=course.group_id,
+                course=course.course,
+                session=announced,
+                reason_code=reason_code,
+                reason=reason,
+                measure_id=measure_id,
+                location=location,
+                teacher=teacher,
+                participants=list(course.participants),
+                contacts=list(course.contacts),
+            ),
+            source=SOURCE,
+            subject=course.id,
+        )
+    )
+    return dataclasses.replace(
+        session,
+        status=CANCELLED,
+        revision=revision,
+        cancel_reason=reason_code,
+        measure_id=measure_id,
+        announced=announced,
+    )
+
+
+async def _move(
+    uow: Uow,
+    course: Course,
+    session: CourseSession,
+    planned: PlannedSession,
+    resources: Resources,
+    reason_code: str,
+) -> Session:
+    """Plan a cancelled session again: same id and number, a higher revision."""
+    planned = dataclasses.replace(planned, number=session.number)
+    moved = model.announce(planned, resources, session.id, session.revision + 1)
+    await uow.repository.replan(session.id, planned, moved)
+    location, teacher = _where_and_who(moved)
+    await uow.publish(
+        new_event(
+            SessionRescheduled(
+                course_id=course.id,
+                group_id=course.group_id,
+                course=course.course,
+                session=moved,
+                previous_start=session.start.astimezone(resources.zone),
+                reason_code=reason_code,
+                location=location,
+                teacher=teacher,
+                participants=list(course.participants),
+                contacts=list(course.contacts),
+            ),
+            source=SOURCE,
+            subject=course.id,
+        )
+    )
+    return moved
+
+
+async def _report_unschedulable(uow: Uow, group_id: str, course: CourseRef, why: Unschedulable) -> None:
+    log.warning("group %s cannot be planned: %s", group_id, why.code)
     await uow.publish(
         new_event(
             GroupUnschedulable(
-                group_id=group.group_id,
-                course=group.course,
-                reason_code=unschedulable.code,
-                reason=unschedulable.reason,
-                reason_en=unschedulable.reason_en,
+                group_id=group_id,
+                course=course,
+                reason_code=why.code,
+                reason=why.reason,
+                reason_en=why.reason_en,
             ),
             source=SOURCE,
-            subject=group.group_id,
+            subject=group_id,
         )
     )
+
+
+def _where_and_who(session: Session) -> tuple[Location, Teacher]:
+    # Scheduling always announces a session with its location and teacher (model.announce).
+    assert session.location is not None and session.teacher is not None, session.session_id
+    return session.location, session.teacher
+
+
+def _tomorrow(now: datetime, zone: ZoneInfo) -> date:
+    return now.astimezone(zone).date() + DAY

@@ -1,4 +1,4 @@
-"""Initial schema: courses, sessions, participants, partner contacts, inbox and outbox.
+"""Initial schema: courses, sessions, measures, inbox and outbox.
 
 Revision ID: 0001
 Revises:

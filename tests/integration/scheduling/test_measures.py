@@ -1,0 +1,156 @@
+"""Measures cancel the sessions they cover and pause the courses; lifting them plans the rest again."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from scheduling.domain.planner import Resources
+from scheduling.service_layer.handlers import announce_measures, lift_measures, schedule_group
+from taalhuis_shared.events import CourseResumedV1, SessionCancelledV1, SessionRescheduledV1
+
+from .conftest import (
+    LEAD_DAYS,
+    NOW,
+    NewUnitOfWork,
+    assert_constraints_hold,
+    course_rows,
+    group_filled,
+    local_day,
+    measures_announced,
+    measures_lifted,
+    published,
+    session_rows,
+)
+
+
+async def plan_three_courses(uow: NewUnitOfWork, resources: Resources) -> None:
+    """Two courses at the library, one in the neighbourhood centre, at the same weeks."""
+    for number, place in [(1, "bieb"), (2, "wijk"), (3, "bieb")]:
+        await schedule_group(
+            group_filled(number, preferred_locations=[place]), uow(), resources, LEAD_DAYS, NOW
+        )
+
+
+async def snapshot(engine: AsyncEngine) -> tuple[list[tuple[Any, ...]], int]:
+    """Every session row as it is, and how many events there are."""
+    rows = [tuple(row) for row in await session_rows(engine)]
+    return rows, len(await published(engine))
+
+
+async def test_a_measure_cancels_the_sessions_from_its_date_at_its_places_and_its_lift_plans_them_again(
+    uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
+) -> None:
+    await plan_three_courses(uow, resources)
+    before = {row.id: row for row in await session_rows(engine)}
+    courses = await course_rows(engine)
+    assert {row.place_id for row in before.values()} == {"bieb", "wijk"}
+    # From the day of the library course's third session, at the library only.
+    library_course = sorted(
+        (row for row in before.values() if row.course_id == courses["group-1"].id), key=lambda r: r.number
+    )
+    from_date = local_day(library_course[2].start)
+    covered = {
+        row.id for row in before.values() if row.place_id == "bieb" and local_day(row.start) >= from_date
+    }
+    # The test can tell: sessions before the date, and at the other place after it, exist too.
+    assert any(r.place_id == "bieb" and local_day(r.start) < from_date for r in before.values())
+    assert any(r.place_id == "wijk" and local_day(r.start) >= from_date for r in before.values())
+
+    announce = measures_announced("corona-1", from_date=from_date, locations=["bieb"])
+    await announce_measures(announce, uow(), resources)
+
+    after = {row.id: row for row in await session_rows(engine)}
+    assert {i for i, row in after.items() if row.status == "cancelled"} == covered
+    assert all(after[i].revision == 1 and after[i].measure_id == "corona-1" for i in covered)
+    cancelled = [
+        SessionCancelledV1.model_validate(e).data for e in await published(engine, "SessionCancelled")
+    ]
+    assert sorted(c.session.session_id or "" for c in cancelled) == sorted(covered)
+    assert {c.reason_code for c in cancelled} == {"measures"}
+    assert all(c.session.revision == 1 for c in cancelled)
+    paused = await published(engine, "CoursePaused")
+    assert sorted(e["data"]["group_id"] for e in paused) == ["group-1", "group-3"]
+    assert {e["data"]["sessions_remaining"] for e in paused} == {3}
+    statuses = {group: row.status for group, row in (await course_rows(engine)).items()}
+    assert statuses == {"group-1": "paused", "group-2": "planned", "group-3": "paused"}
+
+    # The same measure again, as the same event or as a new one: nothing changes.
+    state = await snapshot(engine)
+    await announce_measures(announce, uow(), resources)
+    await announce_measures(measures_announced("corona-1", from_date=NOW.date()), uow(), resources)
+    assert await snapshot(engine) == state
+
+    lift_date = from_date + timedelta(weeks=4)
+    lift = measures_lifted("corona-1", lift_date)
+    await lift_measures(lift, uow(), resources, NOW)
+
+    final = await session_rows(engine)
+    # Every course still has its five sessions, none of them cancelled: replaced, not added.
+    assert Counter(row.course_id for row in final) == Counter({course.id: 5 for course in courses.values()})
+    assert all(row.status == "planned" for row in final)
+    for course in courses.values():
+        assert sorted(row.number for row in final if row.course_id == course.id) == [1, 2, 3, 4, 5]
+    assert_constraints_hold(final, resources)
+    moved = {row.id: row for row in final if row.id in covered}
+    assert all(local_day(row.start) >= lift_date for row in moved.values())
+    assert all(row.revision == 2 for row in moved.values())
+    unmoved = [row for row in final if row.id not in covered]
+    assert all(tuple(row) == tuple(before[row.id]) for row in unmoved)
+
+    rescheduled = [
+        SessionRescheduledV1.model_validate(e).data for e in await published(engine, "SessionRescheduled")
+    ]
+    assert sorted(r.session.session_id or "" for r in rescheduled) == sorted(covered)
+    assert {r.reason_code for r in rescheduled} == {"measures-lifted"}
+    for r in rescheduled:
+        assert r.previous_start == before[r.session.session_id or ""].start
+        assert r.session.start == moved[r.session.session_id or ""].start
+    resumed = [CourseResumedV1.model_validate(e).data for e in await published(engine, "CourseResumed")]
+    assert sorted(r.group_id for r in resumed) == ["group-1", "group-3"]
+    assert all([s.number for s in r.sessions] == [3, 4, 5] for r in resumed)
+    assert {row.status for row in (await course_rows(engine)).values()} == {"planned"}
+
+    # Lifting it again (the same event) changes nothing either.
+    state = await snapshot(engine)
+    await lift_measures(lift, uow(), resources, NOW)
+    assert await snapshot(engine) == state
+
+
+async def test_a_measure_until_a_date_leaves_the_sessions_after_it(
+    uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
+) -> None:
+    await plan_three_courses(uow, resources)
+    starts = sorted({local_day(row.start) for row in await session_rows(engine)})
+    # Everywhere, for the days of the second and third sessions.
+    from_date, until_date = starts[1], starts[2]
+
+    await announce_measures(
+        measures_announced("kort", from_date=from_date, until_date=until_date), uow(), resources
+    )
+
+    rows = await session_rows(engine)
+    for row in rows:
+        expected = "cancelled" if from_date <= local_day(row.start) <= until_date else "planned"
+        assert row.status == expected, (row.number, local_day(row.start))
+    assert Counter(row.status for row in rows) == {"cancelled": 6, "planned": 9}
+
+
+async def test_a_course_that_cannot_be_planned_after_the_lift_stays_paused_and_the_coordinator_hears_why(
+    uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
+) -> None:
+    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    await announce_measures(measures_announced("corona-1", from_date=date(2027, 3, 1)), uow(), resources)
+    # Lifted, but another measure closes every place from then on.
+    await announce_measures(measures_announced("corona-2", from_date=date(2027, 5, 1)), uow(), resources)
+    await lift_measures(measures_lifted("corona-1", date(2027, 5, 3)), uow(), resources, NOW)
+
+    [unschedulable] = await published(engine, "GroupUnschedulable")
+    assert unschedulable["data"]["group_id"] == "group-1"
+    assert unschedulable["data"]["reason_code"] == "no-free-slot"
+    assert (await course_rows(engine))["group-1"].status == "paused"
+    assert {row.status for row in await session_rows(engine)} == {"cancelled"}
+    assert await published(engine, "CourseResumed") == []

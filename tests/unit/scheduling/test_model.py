@@ -1,0 +1,97 @@
+"""Measures as closures for the planner, and the iPad check for a changed group, without I/O."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from scheduling.domain.model import CourseSession, Measure, ipads_fit, with_measures
+from scheduling.domain.planner import Booking, Place, Resources, Room
+from taalhuis_shared.events import Session
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+OPEN = {day: ((time(9), time(17)),) for day in range(1, 6)}
+LIBRARY = Place("bieb", "Bibliotheek Gouda", "Klein Amerika 20", (Room("1", "Lokaal 1"),), OPEN, False)
+CENTRE = Place("wijk", "Wijkgebouw Korte Akkeren", "Voorbeeldstraat 10", (Room("z", "Zaal"),), OPEN, True)
+RESOURCES = Resources(places=(LIBRARY, CENTRE), teachers=(), volunteers=(), ipads=10, zone=AMSTERDAM)
+
+
+def measure(**changes: object) -> Measure:
+    fields: dict[str, object] = {
+        "id": "m",
+        "from_date": date(2027, 3, 1),
+        "until_date": None,
+        "locations": (),
+        "reason": "x",
+    }
+    fields.update(changes)
+    return Measure(**fields)  # type: ignore[arg-type]
+
+
+def test_a_measure_stops_sessions_until_its_end_or_the_day_before_it_is_lifted() -> None:
+    assert measure().last_day is None
+    assert measure(until_date=date(2027, 3, 31)).last_day == date(2027, 3, 31)
+    assert measure(lifted_from=date(2027, 3, 15)).last_day == date(2027, 3, 14)
+    assert measure(until_date=date(2027, 3, 10), lifted_from=date(2027, 3, 15)).last_day == date(2027, 3, 10)
+
+
+def test_a_measure_closes_its_places_named_by_id_or_name_and_all_when_none_are_named() -> None:
+    [closure] = with_measures(RESOURCES, [measure(locations=("Wijkgebouw Korte Akkeren",))]).closures
+    assert closure.closes("wijk", date(2027, 3, 1)) and not closure.closes("bieb", date(2027, 3, 1))
+    [closure] = with_measures(RESOURCES, [measure()]).closures
+    assert closure.closes("bieb", date(2030, 1, 1))
+    # Lifted on the day it began: it closes nothing.
+    assert with_measures(RESOURCES, [measure(lifted_from=date(2027, 3, 1))]).closures == ()
+
+
+def at(hour: int) -> datetime:
+    return datetime(2027, 3, 8, hour, tzinfo=AMSTERDAM)
+
+
+def booking(start: int, end: int, ipads: int) -> Booking:
+    return Booking(
+        "other",
+        "klik-en-tik",
+        frozenset(),
+        "p",
+        "r",
+        "t",
+        frozenset(),
+        ipads,
+        at(start),
+        at(end),
+        at(start),
+        at(end),
+    )
+
+
+def session(start: int, end: int) -> CourseSession:
+    announced = Session(number=1, start=at(start), end=at(end))
+    return CourseSession(
+        "s",
+        "c",
+        1,
+        "planned",
+        "wijk",
+        "z",
+        "t",
+        frozenset(),
+        4,
+        at(start),
+        at(end),
+        at(start),
+        at(end),
+        0,
+        None,
+        None,
+        announced,
+    )
+
+
+def test_ipads_fit_beside_what_others_hold_at_the_busiest_moment() -> None:
+    others = [booking(9, 11, 3), booking(10, 12, 3), booking(12, 14, 9)]
+    # 9-12 overlaps the first two, which hold 6 together from 10; the third starts when it ends.
+    assert ipads_fit(session(9, 12), 4, others, pool=10)
+    assert not ipads_fit(session(9, 12), 5, others, pool=10)
+    assert not ipads_fit(session(11, 13), 2, others, pool=10)  # 9 in use from noon
+    assert ipads_fit(session(14, 16), 10, others, pool=10)
