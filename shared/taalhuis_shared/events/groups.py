@@ -86,3 +86,5 @@ class GroupUnschedulable(EventData):
     reason_code: str = Field(examples=["no-free-slot"])
     reason: str = Field(description="Plain Dutch, for the coordinator")
     reason_en: str
+    course_id: str | None = Field(default=None, description="Set when a planned course cannot resume")
+    session_id: str | None = Field(default=None, description="Set when one session gets no catch-up")

@@ -85,6 +85,8 @@ async def test_a_session_that_cannot_be_caught_up_stays_cancelled_and_the_coordi
     [unschedulable] = await published(engine, "GroupUnschedulable")
     assert unschedulable["data"]["group_id"] == "group-1"
     assert unschedulable["data"]["reason_code"] == "no-qualified-teacher"
+    assert unschedulable["data"]["session_id"] == first.id
+    assert unschedulable["data"]["course_id"] == first.course_id
     rows = {row.number: row for row in await session_rows(engine)}
     assert rows[1].status == "cancelled" and rows[1].revision == 1
     assert [rows[n].status for n in (2, 3, 4, 5)] == ["planned"] * 4

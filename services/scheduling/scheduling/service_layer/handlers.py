@@ -219,7 +219,7 @@ async def _resume(uow: Uow, course: Course, measure_id: str, earliest: date, res
     outcome = await _plan(uow, request, resources)
     if isinstance(outcome, Unschedulable):
         log.warning("course %s stays paused: %s", course.id, outcome.code)
-        await _report_unschedulable(uow, course.group_id, course.course, outcome)
+        await _report_unschedulable(uow, course.group_id, course.course, outcome, course_id=course.id)
         return
     # The stopped sessions take the planned dates in their order, keeping number and id.
     sessions = [
@@ -296,7 +296,9 @@ async def _catch_up(
     outcome = await _plan(uow, request, resources)
     if isinstance(outcome, Unschedulable):
         log.warning("session %s gets no catch-up: %s", session.id, outcome.code)
-        await _report_unschedulable(uow, course.group_id, course.course, outcome)
+        await _report_unschedulable(
+            uow, course.group_id, course.course, outcome, course_id=course.id, session_id=session.id
+        )
         return
     await _move(uow, course, session, outcome.sessions[0], resources, "catch-up")
 
@@ -459,7 +461,15 @@ async def _move(
     return moved
 
 
-async def _report_unschedulable(uow: Uow, group_id: str, course: CourseRef, why: Unschedulable) -> None:
+async def _report_unschedulable(
+    uow: Uow,
+    group_id: str,
+    course: CourseRef,
+    why: Unschedulable,
+    course_id: str | None = None,
+    session_id: str | None = None,
+) -> None:
+    """Tell the coordinator; the course and session ids say whether a resume or catch-up failed."""
     log.warning("group %s cannot be planned: %s", group_id, why.code)
     await uow.publish(
         new_event(
@@ -469,6 +479,8 @@ async def _report_unschedulable(uow: Uow, group_id: str, course: CourseRef, why:
                 reason_code=why.code,
                 reason=why.reason,
                 reason_en=why.reason_en,
+                course_id=course_id,
+                session_id=session_id,
             ),
             source=SOURCE,
             subject=group_id,
