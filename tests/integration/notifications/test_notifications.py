@@ -23,7 +23,7 @@ from notifications.entrypoints.mailview import show
 from notifications.entrypoints.messaging import NotificationsEvent
 from notifications.service_layer.handlers import notify
 from notifications.settings import Settings
-from taalhuis_shared.events import EventData
+from taalhuis_shared.events import ContactPerson, EventData
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from tests.support.broker import Namespace, publish
 from tests.support.mime import RefusingSmtpServer, calendars, events_of, html_part, text_part
@@ -325,3 +325,29 @@ async def test_the_service_mails_events_from_rabbitmq_once(
     assert recipients(smtp) == Counter({address: 2 for address in [*STAFF, *CONTACTS, c.COORDINATOR]})
     view = await show_all(engine)
     assert "Verzonden" in view and c.TEACHER in view
+
+
+async def test_a_batch_that_cannot_be_composed_is_set_aside_and_other_mail_still_goes(
+    engine: AsyncEngine, smtp: SmtpServer
+) -> None:
+    # A non-ASCII local part passes the contract's check but cannot go into a plain SMTP header.
+    odd = c.accepted(1).model_copy(
+        update={"contact": ContactPerson(name="Sanné", email="sanné@promen.example")}
+    )
+    await handle(engine, odd)
+
+    async def set_aside() -> bool:
+        async with engine.connect() as connection:
+            errors = await connection.scalars(
+                select(notices.c.compose_error).where(notices.c.mail_id.is_(None))
+            )
+            return any(errors)
+
+    async def coordinator_told() -> bool:
+        return c.COORDINATOR in recipients(smtp)
+
+    async with running_sender(engine, smtp.port):
+        await eventually(set_aside, what="the bad batch set aside with its error")
+        await handle(engine, c.unschedulable())
+        await eventually(coordinator_told, what="later mail going out despite the bad batch")
+    assert "sanné@promen.example" not in recipients(smtp)

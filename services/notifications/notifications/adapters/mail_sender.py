@@ -106,7 +106,7 @@ class MailSender(PollingWorker):
             keys = (
                 await connection.scalars(
                     select(notices.c.batch_key)
-                    .where(notices.c.mail_id.is_(None))
+                    .where(notices.c.mail_id.is_(None), notices.c.compose_error.is_(None))
                     .group_by(notices.c.batch_key)
                     .having(func.min(notices.c.due_at) <= func.now())
                     .order_by(func.min(notices.c.due_at))
@@ -115,8 +115,18 @@ class MailSender(PollingWorker):
             ).all()
         composed = 0
         for key in keys:
-            async with self._engine.begin() as connection:
-                composed += await self._compose(connection, key)
+            try:
+                async with self._engine.begin() as connection:
+                    composed += await self._compose(connection, key)
+            except Exception as error:  # a bad batch is set aside with its error, not retried
+                # The kind only: the rest of the key is the recipient's address.
+                log.error("a %s batch could not be composed (%r); set aside", key.split("/")[0], type(error))
+                async with self._engine.begin() as connection:
+                    await connection.execute(
+                        update(notices)
+                        .where(notices.c.batch_key == key, notices.c.mail_id.is_(None))
+                        .values(compose_error=type(error).__name__)
+                    )
         return composed
 
     async def _compose(self, connection: AsyncConnection, batch_key: str) -> int:
@@ -126,7 +136,11 @@ class MailSender(PollingWorker):
         rows = (
             await connection.execute(
                 select(notices)
-                .where(notices.c.batch_key == batch_key, notices.c.mail_id.is_(None))
+                .where(
+                    notices.c.batch_key == batch_key,
+                    notices.c.mail_id.is_(None),
+                    notices.c.compose_error.is_(None),
+                )
                 .order_by(notices.c.created_at, notices.c.id)
                 .with_for_update()
             )
@@ -228,9 +242,11 @@ class MailSender(PollingWorker):
                 await self._record_refusal(connection, row, attempts, error)
                 return True
             # The mail by id and role: names and bodies stay out of the logs (last_error keeps the detail).
+            # The error's type and SMTP code only: its text may repeat the address (last_error keeps it).
             log.warning(
-                "mail %s to the %s not sent (attempt %d): %r", row.id, row.recipient_role, attempts, error
-            )
+                "mail %s to the %s not sent (attempt %d): %s %s",
+                row.id, row.recipient_role, attempts, type(error).__name__, getattr(error, "code", ""),
+            )  # fmt: skip
             # The exponent is capped too: after days of failures 2**attempts would overflow a float.
             pause = min(self._poll_interval * 2 ** min(attempts, 20), MAX_MAIL_PAUSE)
             await connection.execute(

@@ -67,6 +67,9 @@ notices = Table(
     # The batch is composed once its earliest due_at has passed.
     Column("due_at", DateTime(timezone=True), nullable=False),
     Column("mail_id", BigInteger, ForeignKey("mails.id"), nullable=True),
+    # Set when the batch could not be composed (a template or address error): kept, not retried,
+    # shown by the mail view, so that one bad batch does not stop all other mail.
+    Column("compose_error", Text, nullable=True),
     Index("pending_notices", "batch_key", "due_at", postgresql_where=text("mail_id IS NULL")),
 )
 
