@@ -61,7 +61,7 @@ def build_app(settings: Settings) -> FastStream:
             case GroupChangedV1():
                 await handlers.change_group(event, uow(), resources, now)
             case MeasuresAnnouncedV1():
-                await handlers.announce_measures(event, uow(), resources)
+                await handlers.announce_measures(event, uow(), resources, now)
             case MeasuresLiftedV1():
                 await handlers.lift_measures(event, uow(), resources, now)
             case SessionCancellationRequestedV1():

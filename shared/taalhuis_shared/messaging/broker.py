@@ -28,7 +28,8 @@ def make_broker(
     broker = RabbitBroker(
         amqp_url,
         graceful_timeout=graceful_timeout,
-        default_channel=Channel(prefetch_count=prefetch_count),
+        # A parked message that RabbitMQ cannot route must raise, not be acked and lost.
+        default_channel=Channel(prefetch_count=prefetch_count, on_return_raises=True),
     )
     broker.add_middleware(parking_middleware(broker, topology, accepted))
     return broker

@@ -64,6 +64,8 @@ class PollingWorker(ABC):
 
     async def _run(self) -> None:
         while not self._stopping:
+            # Cleared before the round: a wake-up during the round then starts the next at once.
+            self._wakeup.clear()
             try:
                 done, failed = await self.run_once()
             except Exception:  # database unreachable: keep trying, the rows are safe
@@ -73,6 +75,5 @@ class PollingWorker(ABC):
             if done == self._batch_size and not failed:
                 continue  # more may be waiting, unless stopping
             pause = self._poll_interval * 2 ** min(self.failures_in_a_row, 5)
-            self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=min(pause, MAX_PAUSE))

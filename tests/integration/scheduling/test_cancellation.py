@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -99,6 +100,19 @@ async def test_a_cancellation_of_an_unknown_session_changes_nothing(
     rows = [tuple(row) for row in await session_rows(engine)]
 
     await cancel_session(cancellation("no-such-session"), uow(), resources, NOW)
+
+    assert [tuple(row) for row in await session_rows(engine)] == rows
+    assert [e["type"] for e in await published(engine)] == ["CourseScheduled"]
+
+
+async def test_a_session_that_has_begun_is_not_cancelled(
+    uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
+) -> None:
+    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    first = next(row for row in await session_rows(engine) if row.number == 1)
+    rows = [tuple(row) for row in await session_rows(engine)]
+
+    await cancel_session(cancellation(first.id), uow(), resources, first.start + timedelta(minutes=5))
 
     assert [tuple(row) for row in await session_rows(engine)] == rows
     assert [e["type"] for e in await published(engine)] == ["CourseScheduled"]

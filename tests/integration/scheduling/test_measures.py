@@ -61,7 +61,7 @@ async def test_a_measure_cancels_the_sessions_from_its_date_at_its_places_and_it
     assert any(r.place_id == "wijk" and local_day(r.start) >= from_date for r in before.values())
 
     announce = measures_announced("corona-1", from_date=from_date, locations=["bieb"])
-    await announce_measures(announce, uow(), resources)
+    await announce_measures(announce, uow(), resources, NOW)
 
     after = {row.id: row for row in await session_rows(engine)}
     assert {i for i, row in after.items() if row.status == "cancelled"} == covered
@@ -80,8 +80,8 @@ async def test_a_measure_cancels_the_sessions_from_its_date_at_its_places_and_it
 
     # The same measure again, as the same event or as a new one: nothing changes.
     state = await snapshot(engine)
-    await announce_measures(announce, uow(), resources)
-    await announce_measures(measures_announced("corona-1", from_date=NOW.date()), uow(), resources)
+    await announce_measures(announce, uow(), resources, NOW)
+    await announce_measures(measures_announced("corona-1", from_date=NOW.date()), uow(), resources, NOW)
     assert await snapshot(engine) == state
 
     lift_date = from_date + timedelta(weeks=4)
@@ -129,7 +129,7 @@ async def test_a_measure_until_a_date_leaves_the_sessions_after_it(
     from_date, until_date = starts[1], starts[2]
 
     await announce_measures(
-        measures_announced("kort", from_date=from_date, until_date=until_date), uow(), resources
+        measures_announced("kort", from_date=from_date, until_date=until_date), uow(), resources, NOW
     )
 
     rows = await session_rows(engine)
@@ -143,9 +143,9 @@ async def test_a_course_that_cannot_be_planned_after_the_lift_stays_paused_and_t
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
     await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
-    await announce_measures(measures_announced("corona-1", from_date=date(2027, 3, 1)), uow(), resources)
+    await announce_measures(measures_announced("corona-1", from_date=date(2027, 3, 1)), uow(), resources, NOW)
     # Lifted, but another measure closes every place from then on.
-    await announce_measures(measures_announced("corona-2", from_date=date(2027, 5, 1)), uow(), resources)
+    await announce_measures(measures_announced("corona-2", from_date=date(2027, 5, 1)), uow(), resources, NOW)
     await lift_measures(measures_lifted("corona-1", date(2027, 5, 3)), uow(), resources, NOW)
 
     [unschedulable] = await published(engine, "GroupUnschedulable")

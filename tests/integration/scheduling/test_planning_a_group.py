@@ -138,7 +138,10 @@ async def test_a_group_filled_while_a_measure_closes_everything_is_planned_after
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
     await announce_measures(
-        measures_announced("corona-1", from_date="2027-03-01", until_date="2027-04-30"), uow(), resources
+        measures_announced("corona-1", from_date="2027-03-01", until_date="2027-04-30"),
+        uow(),
+        resources,
+        NOW,
     )
     await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
     scheduled = CourseScheduledV1.model_validate((await published(engine, "CourseScheduled"))[0]).data

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, func, insert, select, text, update
+from sqlalchemy import exists, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from taalhuis_shared.events import (
@@ -250,8 +250,8 @@ class SchedulingRepository:
             update(measures).where(measures.c.id == measure_id).values(lifted_from=from_date)
         )
 
-    async def measures_still_stopping(self, course_id: str) -> list[str]:
-        """Measures not yet lifted that cancelled sessions of this course."""
+    async def measures_still_stopping(self, course_id: str, on: date) -> list[str]:
+        """Measures in force on `on` (not lifted, not ended) that cancelled sessions of this course."""
         ids = await self._connection.scalars(
             select(measures.c.id)
             .join(sessions, sessions.c.measure_id == measures.c.id)
@@ -260,6 +260,8 @@ class SchedulingRepository:
                 sessions.c.status == CANCELLED,
                 sessions.c.cancel_reason == MEASURES,
                 measures.c.lifted_from.is_(None),
+                # A measure with an end date stops nothing after it, lifted or not.
+                or_(measures.c.until_date.is_(None), measures.c.until_date >= on),
             )
             .distinct()
             .order_by(measures.c.id)

@@ -110,7 +110,9 @@ async def schedule_group(
 # --- measures ----------------------------------------------------------------------------------
 
 
-async def announce_measures(event: MeasuresAnnouncedV1, uow: Uow, resources: Resources) -> None:
+async def announce_measures(
+    event: MeasuresAnnouncedV1, uow: Uow, resources: Resources, now: datetime
+) -> None:
     """Cancel every planned session the measure covers, and pause the courses they belong to."""
     announced = event.data
     async with uow:
@@ -132,9 +134,9 @@ async def announce_measures(event: MeasuresAnnouncedV1, uow: Uow, resources: Res
         zone = resources.zone
         until = None if measure.until_date is None else model.midnight(measure.until_date + DAY, zone)
         stopped: dict[str, list[CourseSession]] = {}
-        for session in await uow.repository.planned_sessions(
-            model.midnight(measure.from_date, zone), until, measure.place_ids(resources)
-        ):
+        # Sessions that have already begun are not cancelled, even when the measure starts today.
+        since = max(model.midnight(measure.from_date, zone), now)
+        for session in await uow.repository.planned_sessions(since, until, measure.place_ids(resources)):
             stopped.setdefault(session.course_id, []).append(session)
         for course_id, sessions in stopped.items():
             await _pause(uow, await uow.repository.course(course_id), sessions, measure)
@@ -190,7 +192,7 @@ async def lift_measures(event: MeasuresLiftedV1, uow: Uow, resources: Resources,
         # A course that could not be planned at an earlier lift stays paused by the measure, so
         # lifting it again (with another date) tries once more.
         for course in await uow.repository.courses_paused_by(lifted.measure_id):
-            still = await uow.repository.measures_still_stopping(course.id)
+            still = await uow.repository.measures_still_stopping(course.id, earliest)
             if still:
                 # Another measure stopped sessions of it too: it continues when that one is lifted.
                 await uow.repository.set_status(course.id, PAUSED, paused_by=still[0])
@@ -268,8 +270,8 @@ async def cancel_session(
             # A coordinator's typing error: nothing to retry, and nothing the system can fix.
             log.warning("session %s is not known; cancellation %s ignored", request.session_id, event.id)
             return
-        if session.status != PLANNED:
-            log.info("session %s is %s; nothing to cancel", session.id, session.status)
+        if session.status != PLANNED or session.start <= now:
+            log.info("session %s is %s or has begun; nothing to cancel", session.id, session.status)
             return
         course = await uow.repository.course(session.course_id)
         cancelled = await _cancel(uow, course, session, request.reason_code, request.reason, None)
