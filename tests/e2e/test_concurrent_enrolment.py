@@ -69,7 +69,7 @@ async def test_two_processes_answer_every_referral_once_and_keep_the_group_invar
     assert len(answers) == REFERRALS
     assert all(len(kinds) == 1 for kinds in answers.values()), "a referral was answered twice"
     reasons = {e["data"]["reason_code"] for e in tap.distinct("ReferralRejected").values()}
-    assert reasons <= {"municipality-not-served", "already-enrolled"}
+    assert reasons == {"municipality-not-served", "already-enrolled"}  # the seed gives both
 
     # Every group: at most its capacity, announced exactly once, with the members the database has.
     filled = list(tap.distinct("GroupFilled").values())

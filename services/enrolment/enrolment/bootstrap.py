@@ -55,7 +55,7 @@ def build_app(settings: Settings) -> FastStream:
             case ReferralSubmittedV1():
                 await handlers.submit_referral(event, uow(), policy, publisher, today())
             case ReferralWithdrawnV1():
-                await handlers.withdraw(event, uow(), today())
+                await handlers.withdraw(event, uow(), policy, publisher, today())
             case IntakeOpenedV1():
                 await handlers.open_intake(event, uow(), policy)
             case EarlyClosureRequestedV1():

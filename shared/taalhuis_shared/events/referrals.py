@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from .common import ContactPerson, CourseRef
 from .envelope import EventData
+
+# Surrounding white space is removed; what remains must not be empty.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class Participant(BaseModel):
@@ -16,9 +19,9 @@ class Participant(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    employee_reference: str = Field(min_length=1, max_length=100)
-    given_name: str = Field(min_length=1, max_length=100)
-    family_name: str = Field(min_length=1, max_length=100)
+    employee_reference: Name = Field(max_length=100)
+    given_name: Name = Field(max_length=100)
+    family_name: Name = Field(max_length=100)
 
 
 class ReferralSubmitted(EventData):

@@ -202,7 +202,9 @@ async def test_a_withdrawal_from_a_formed_group_pulls_in_the_next_person_waiting
         await publish(rabbit, namespace, withdrawal_event(2))
         await publish(rabbit, namespace, withdrawal_event(6))  # still waiting
         await publish(rabbit, namespace, withdrawal_event(99))  # unknown
-        await settle(settings.database_url, tap, handled=11)
+        # Sent as guest (partner gouwe's user) in promen's name: refused, PRM-0001 stays.
+        await publish(rabbit, namespace, withdrawal_event(1), user_id="guest")
+        await settle(settings.database_url, tap, handled=12)
         seats = await scalar(
             settings.database_url,
             "SELECT string_agg(partner_referral_id || '@' || seat, ',' ORDER BY seat) FROM referrals "
@@ -226,6 +228,7 @@ async def test_a_withdrawal_from_a_formed_group_pulls_in_the_next_person_waiting
         "PRM-0002": "removed-from-group",
         "PRM-0006": "removed-from-waiting-list",
         "PRM-0099": "not-found",
+        "PRM-0001": "partner-mismatch",
     }
 
 

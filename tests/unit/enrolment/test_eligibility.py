@@ -79,6 +79,13 @@ def test_display_name_keeps_only_the_initial_of_the_family_name() -> None:
     assert model.display_name("Ahmed", "Bakker") == "Ahmed B."
     assert model.display_name("Jan", "van der Berg") == "Jan B."
     assert model.display_name("Els", "de") == "Els D."
+    assert model.display_name("Jan", "'t Hart") == "Jan H."
+    assert model.display_name("Sam", "-") == "Sam"
+
+
+def test_a_blank_name_is_refused_by_the_contract() -> None:
+    with pytest.raises(ValueError, match="family_name"):
+        referral(participant={"employee_reference": "E-1", "given_name": "Jan", "family_name": "   "})
 
 
 def test_the_list_waiting_longest_forms_the_next_group() -> None:

@@ -164,8 +164,14 @@ def display_name(given_name: str, family_name: str) -> str:
     Dutch family names often start with a prefix ("de", "van der"); the initial is of the
     main part, as people say it.
     """
-    main = [part for part in family_name.split() if not part[:1].islower()] or family_name.split()
-    return f"{given_name.strip()} {main[0][0].upper()}."
+
+    def first_letter(part: str) -> str:
+        return next((c for c in part if c.isalpha()), "")
+
+    # Prefixes ("van der", "'t") start with a small letter; the initial is of the main part.
+    main = [part for part in family_name.split() if not first_letter(part).islower()] or family_name.split()
+    initial = next((first_letter(part) for part in main if first_letter(part)), "")
+    return f"{given_name.strip()} {initial.upper()}." if initial else given_name.strip()
 
 
 @dataclass(frozen=True)

@@ -331,6 +331,10 @@ WITHDRAWAL_OUTCOMES = {
         "De cursus is al begonnen. We hebben genoteerd dat de deelnemer stopt.",
         "The course has started; we noted that the participant stops.",
     ),
+    "partner-mismatch": (
+        "Deze afmelding is verstuurd door een andere organisatie dan de partner die erin staat.",
+        "This withdrawal was sent by another organisation than the partner it names.",
+    ),
     "not-found": (
         "We kennen deze aanmelding niet, of ze is niet aangenomen.",
         "We do not know this referral, or it was not accepted.",
@@ -342,13 +346,18 @@ WITHDRAWAL_OUTCOMES = {
 }
 
 
-async def withdraw(event: ReferralWithdrawnV1, uow: Uow, today: date) -> None:
+async def withdraw(
+    event: ReferralWithdrawnV1, uow: Uow, policy: model.Policy, publisher: str | None, today: date
+) -> None:
     request = event.data
     async with uow:
         if not await uow.first_time(event):
             return
+        partner = policy.partners.get(request.partner_id)
         referral = await uow.repository.find(request.partner_id, request.partner_referral_id)
-        if referral is None:
+        if partner is not None and publisher is not None and publisher != partner.amqp_user:
+            outcome = "partner-mismatch"  # one partner may not withdraw another's employees
+        elif referral is None:
             outcome = "not-found"
         else:
             await uow.repository.lock_course(referral.course_type)
