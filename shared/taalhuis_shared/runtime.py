@@ -55,6 +55,10 @@ def service_app(
             heartbeat.append(asyncio.create_task(_beat(Path(heartbeat_file), broker, workers)))
 
     async def stop_workers() -> None:
+        # Consuming stops first (each subscriber finishes the messages in hand, up to the
+        # graceful timeout); then the workers publish and send what those handlers committed.
+        for subscriber in broker.subscribers:
+            await subscriber.stop()
         for task in heartbeat:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -45,6 +45,9 @@ async def test_every_referral_is_accounted_for_exactly_once_after_a_stop(
         enrolment.kill()
     else:
         assert enrolment.stop() == 0, enrolment.log()
+        # A graceful stop publishes what its last handlers committed before it exits.
+        unpublished = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+        assert await system.scalar("enrolment", unpublished) == 0
     answered_before_kill = len(tap.distinct("ReferralAccepted")) + len(tap.distinct("ReferralRejected"))
     assert answered_before_kill < BATCH, "the batch finished before the kill; nothing was tested"
 

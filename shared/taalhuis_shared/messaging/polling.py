@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 log = logging.getLogger(__name__)
 
 MAX_PAUSE = 30.0
-STOP_WAIT = 10.0
+STOP_WAIT = 20.0  # longer than a round can take (the mail sender's SMTP timeout is 15 s)
 
 
 class PollingWorker(ABC):
@@ -44,7 +44,7 @@ class PollingWorker(ABC):
         self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
-        """Finish the round in hand, then stop.
+        """Finish the round in hand, do one more (for what the last handlers committed), stop.
 
         Cancelling in the middle of a round would interrupt a database transaction mid-way (the
         driver then has to cancel the statement on the server, which can hang); a round is short,
@@ -63,14 +63,17 @@ class PollingWorker(ABC):
                 await self._task
 
     async def _run(self) -> None:
-        while not self._stopping:
+        while True:
             # Cleared before the round: a wake-up during the round then starts the next at once.
             self._wakeup.clear()
+            stopping = self._stopping
             try:
                 done, failed = await self.run_once()
             except Exception:  # database unreachable: keep trying, the rows are safe
                 log.exception("%s could not read its table", self.name)
                 done, failed = 0, True
+            if stopping:
+                return  # that was the last round, after consuming had stopped
             self.failures_in_a_row = self.failures_in_a_row + 1 if failed else 0
             if done == self._batch_size and not failed:
                 continue  # more may be waiting, unless stopping

@@ -82,7 +82,7 @@ class MailSender(PollingWorker):
         timezone: ZoneInfo = AMSTERDAM,
         poll_interval: float = 1.0,
         batch_size: int = 50,
-        send_timeout: float = 30.0,
+        send_timeout: float = 15.0,
     ) -> None:
         super().__init__(poll_interval=poll_interval, batch_size=batch_size)
         self._engine = engine
