@@ -85,6 +85,10 @@ WITHDRAWALS = {
     ),
     "left-during-course": ("gestopt tijdens de cursus", "left during the course"),
     "not-found": ("aanmelding niet gevonden", "referral not found"),
+    "partner-mismatch": (
+        "afmelding van een andere organisatie, niet uitgevoerd",
+        "withdrawal by another partner, ignored",
+    ),
     "already-ended": ("was al gestopt of klaar", "had already ended"),
 }
 
