@@ -169,7 +169,7 @@ def group_filled(
     return GroupFilledV1.model_validate(group_filled_event(number, course_type, size, **changes))
 
 
-def group_changed(number: int, size: int) -> GroupChangedV1:
+def group_changed(number: int, size: int, time: datetime | None = None) -> GroupChangedV1:
     """Participants left group `number` without anyone taking their place: `size` remain."""
     data = GroupChanged.model_validate(
         {
@@ -181,7 +181,7 @@ def group_changed(number: int, size: int) -> GroupChangedV1:
             "contacts": CONTACTS,
         }
     )
-    return GroupChangedV1.model_validate(new_event(data, source="urn:taalhuis:enrolment"))
+    return GroupChangedV1.model_validate(new_event(data, source="urn:taalhuis:enrolment", time=time))
 
 
 COORDINATOR = "urn:taalhuis:coordinator"

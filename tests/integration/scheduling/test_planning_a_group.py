@@ -186,3 +186,25 @@ async def test_a_larger_group_keeps_its_ipads_when_the_pool_has_no_more_free(
 
     assert {row.ipads for row in await session_rows(engine) if row.course_id == courses["group-1"].id} == {4}
     assert len((await course_rows(engine))["group-1"].participants) == 5
+
+
+async def test_a_change_that_comes_before_its_group_is_planned_is_kept_for_it(
+    uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
+) -> None:
+    # A participant withdrew a minute after the group filled; scheduling saw the change first.
+    await change_group(group_changed(1, size=4, time=NOW + timedelta(minutes=1)), uow(), resources, NOW)
+    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+
+    scheduled = CourseScheduledV1.model_validate((await published(engine, "CourseScheduled"))[0]).data
+    assert len(scheduled.participants) == 4
+    assert {s.ipads for s in scheduled.sessions} <= {0, 4}
+
+
+async def test_an_older_change_does_not_undo_the_group_as_filled(
+    uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
+) -> None:
+    await change_group(group_changed(1, size=3, time=NOW - timedelta(minutes=1)), uow(), resources, NOW)
+    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+
+    scheduled = CourseScheduledV1.model_validate((await published(engine, "CourseScheduled"))[0]).data
+    assert len(scheduled.participants) == 5

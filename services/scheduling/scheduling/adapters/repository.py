@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, func, insert, or_, select, text, update
+from sqlalchemy import delete, exists, func, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from taalhuis_shared.events import (
@@ -29,7 +30,7 @@ from ..domain.model import (
     Measure,
 )
 from ..domain.planner import Booking, PlannedSession
-from .tables import courses, measures, sessions
+from .tables import courses, group_changes, measures, sessions
 
 # Any constant will do, as long as every scheduling process uses the same one.
 PLANNING_LOCK = 0x5C4E_D0E1
@@ -92,6 +93,28 @@ class SchedulingRepository:
     async def course_of_group(self, group_id: str) -> Course | None:
         row = (await self._connection.execute(select(courses).where(courses.c.group_id == group_id))).first()
         return None if row is None else _course(row)
+
+    async def keep_change(
+        self, group_id: str, participants: list[Any], contacts: list[Any], as_of: datetime
+    ) -> None:
+        """Keep a group's newest membership until its course is planned (older ones lose)."""
+        values = {"participants": participants, "contacts": contacts, "as_of": as_of}
+        statement = pg_insert(group_changes).values(group_id=group_id, **values)
+        await self._connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[group_changes.c.group_id],
+                set_=values,
+                where=group_changes.c.as_of < statement.excluded.as_of,
+            )
+        )
+
+    async def take_change(self, group_id: str) -> Any:
+        """The membership kept for a group without a course, removed as it is taken."""
+        return (
+            await self._connection.execute(
+                delete(group_changes).where(group_changes.c.group_id == group_id).returning(group_changes)
+            )
+        ).first()
 
     async def courses_paused_by(self, measure_id: str) -> list[Course]:
         rows = await self._connection.execute(

@@ -78,6 +78,16 @@ sessions = Table(
     Index("sessions_by_status_and_start", "status", "start"),
 )
 
+# A GroupChanged that came before the group had a course: applied when the course is planned.
+group_changes = Table(
+    "group_changes",
+    metadata,
+    Column("group_id", String(100), primary_key=True),
+    Column("participants", JSON, nullable=False),
+    Column("contacts", JSON, nullable=False),
+    Column("as_of", DateTime(timezone=True), nullable=False),
+)
+
 measures = Table(
     "measures",
     metadata,

@@ -63,6 +63,12 @@ async def schedule_group(
             # The same group again under another event id: it keeps the course it has.
             log.info("group %s has a course already; nothing to do", group.group_id)
             return
+        # A change that came first (a withdrawal just after filling) is newer than this event.
+        change = await uow.repository.take_change(group.group_id)
+        if change is not None and (event.time is None or change.as_of > event.time):
+            group = group.model_validate(
+                {**group.model_dump(), "participants": change.participants, "contacts": change.contacts}
+            )
         # From when the group filled, but never in the past: an event replayed from the
         # parking queue weeks later must not get sessions that have already gone by.
         earliest = model.earliest_start(max(event.time or now, now), resources.zone, lead_days)
@@ -318,7 +324,15 @@ async def change_group(event: GroupChangedV1, uow: Uow, resources: Resources, no
         await uow.repository.lock_planning()
         course = await uow.repository.course_of_group(changed.group_id)
         if course is None:
-            log.warning("group %s has no course; change %s ignored", changed.group_id, event.id)
+            # Its GroupFilled has not been handled yet (or could not be planned): the course
+            # will be planned with this membership.
+            log.info("group %s has no course yet; change %s kept for it", changed.group_id, event.id)
+            await uow.repository.keep_change(
+                changed.group_id,
+                [m.model_dump(mode="json") for m in changed.participants],
+                [c.model_dump(mode="json") for c in changed.contacts],
+                event.time or now,
+            )
             return
         await uow.repository.change_group(course.id, changed.participants, changed.contacts)
         log.info(
