@@ -14,6 +14,7 @@ from taalhuis_shared.events import (
     IntakeOpened,
     ReferralSubmitted,
     ReferralWithdrawn,
+    SessionRescheduled,
     new_event,
 )
 
@@ -91,6 +92,26 @@ def course_scheduled_event(group: dict[str, Any], first_session: date) -> dict[s
                 {"number": n, "start": start, "end": start + timedelta(hours=2)}
                 for n, start in enumerate(starts, start=1)
             ],
+            "participants": group["participants"],
+            "contacts": group["contacts"],
+        }
+    )
+    return new_event(data, source="urn:taalhuis:scheduling")
+
+
+def session_moved_event(group: dict[str, Any], number: int, start: datetime) -> dict[str, Any]:
+    """SessionRescheduled for one session of a group's course, as after measures are lifted."""
+    session = {"number": number, "start": start, "end": start + timedelta(hours=2), "revision": 1}
+    data = SessionRescheduled.model_validate(
+        {
+            "course_id": f"course-{group['group_id']}",
+            "group_id": group["group_id"],
+            "course": group["course"],
+            "session": session,
+            "previous_start": start - timedelta(weeks=4),
+            "reason_code": "measures-lifted",
+            "location": {"name": "Bibliotheek Gouda", "address": "Klein Amerika 20, 2803 PK Gouda"},
+            "teacher": {"name": "Marloes Verbeek", "email": "docent@bibliotheekgouda.example"},
             "participants": group["participants"],
             "contacts": group["contacts"],
         }

@@ -11,11 +11,13 @@ from faststream import FastStream
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.events import (
     CourseCompletedV1,
+    CourseResumedV1,
     CourseScheduledV1,
     EarlyClosureRequestedV1,
     IntakeOpenedV1,
     ReferralSubmittedV1,
     ReferralWithdrawnV1,
+    SessionRescheduledV1,
 )
 from taalhuis_shared.messaging.broker import service_broker
 from taalhuis_shared.messaging.relay import OutboxRelay
@@ -62,6 +64,8 @@ def build_app(settings: Settings) -> FastStream:
                 await handlers.close_early(event, uow(), policy)
             case CourseScheduledV1():
                 await handlers.record_schedule(event, uow())
+            case SessionRescheduledV1() | CourseResumedV1():
+                await handlers.record_new_dates(event, uow())
             case CourseCompletedV1():
                 await handlers.record_completion(event, uow())
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from aio_pika.abc import AbstractRobustConnection
@@ -20,6 +21,7 @@ from tests.support.referrals import (
     early_closure_event,
     intake_event,
     referral_event,
+    session_moved_event,
     withdrawal_event,
 )
 from tests.support.waiting import eventually
@@ -367,3 +369,26 @@ async def test_after_the_first_session_a_withdrawal_is_noted_and_nobody_takes_th
     assert partner_ids(change["data"]["removed"]) == ["PRM-0001"]
     assert change["data"]["added"] == []
     assert waiting == 1  # PRM-0005 still waits
+
+
+async def test_a_course_whose_first_session_moved_later_has_not_started_and_frees_the_seat(
+    running_enrolment: RunningEnrolment, rabbit: AbstractRobustConnection, namespace: Namespace
+) -> None:
+    tap = await open_tap(rabbit, namespace, ANSWERS)
+    today = enrolment_today()
+    async with running_enrolment() as settings:
+        await publish(rabbit, namespace, intake_event(groups=1))
+        for number in range(6):
+            await publish(rabbit, namespace, referral_event(number))
+        [group] = await tap.wait_for("GroupFilled", 1)
+        # Planned to start last week, but measures cancelled the first session before it took
+        # place; it was moved to three weeks from now.
+        await publish(rabbit, namespace, course_scheduled_event(group["data"], today - timedelta(days=7)))
+        later = datetime.combine(today + timedelta(weeks=3), time(13, 30), ZoneInfo("Europe/Amsterdam"))
+        await publish(rabbit, namespace, session_moved_event(group["data"], 1, later))
+        await settle(settings.database_url, tap, handled=9)
+        await publish(rabbit, namespace, withdrawal_event(1))
+        [processed] = await tap.wait_for("WithdrawalProcessed", 1)
+        first_session = await scalar(settings.database_url, "SELECT first_session FROM groups")
+    assert first_session == later.date()
+    assert processed["data"]["outcome"] == "removed-from-group"

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from taalhuis_shared.events import (
     CourseCompletedV1,
+    CourseResumedV1,
     CourseScheduledV1,
     EarlyClosureRefusedV1,
     EarlyClosureRequestedV1,
@@ -21,6 +22,7 @@ from taalhuis_shared.events import (
     ReferralRejectedV1,
     ReferralSubmittedV1,
     ReferralWithdrawnV1,
+    SessionRescheduledV1,
     WithdrawalProcessedV1,
     type_of,
 )
@@ -33,6 +35,8 @@ EnrolmentEvent = Annotated[
     | IntakeOpenedV1
     | EarlyClosureRequestedV1
     | CourseScheduledV1
+    | SessionRescheduledV1
+    | CourseResumedV1
     | CourseCompletedV1,
     Field(discriminator="type"),
 ]
@@ -42,6 +46,8 @@ CONSUMES = [
     IntakeOpenedV1,
     EarlyClosureRequestedV1,
     CourseScheduledV1,
+    SessionRescheduledV1,
+    CourseResumedV1,
     CourseCompletedV1,
 ]
 PUBLISHES = [

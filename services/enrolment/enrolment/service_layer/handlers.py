@@ -17,6 +17,7 @@ from taalhuis_shared.events import (
     ContactPerson,
     CourseCompletedV1,
     CourseRef,
+    CourseResumedV1,
     CourseScheduledV1,
     EarlyClosureRefused,
     EarlyClosureRequestedV1,
@@ -30,6 +31,7 @@ from taalhuis_shared.events import (
     ReferralRejected,
     ReferralSubmittedV1,
     ReferralWithdrawnV1,
+    SessionRescheduledV1,
     WithdrawalProcessed,
     new_event,
 )
@@ -439,6 +441,28 @@ async def record_schedule(event: CourseScheduledV1, uow: Uow) -> None:
         await uow.repository.set_group(
             course.group_id, status="scheduled", first_session=first, last_session=last
         )
+
+
+async def record_new_dates(event: SessionRescheduledV1 | CourseResumedV1, uow: Uow) -> None:
+    """Sessions moved (measures lifted, a catch-up): keep the course's first and last day right.
+
+    A course whose first session was cancelled before it took place has not started yet, so a
+    withdrawal still frees the seat for someone waiting.
+    """
+    moved = [event.data.session] if isinstance(event, SessionRescheduledV1) else event.data.sessions
+    async with uow:
+        if not await uow.first_time(event):
+            return
+        group = await uow.repository.group(event.data.group_id)
+        if group is None:
+            return
+        first, last = group.first_session, group.last_session
+        for session in moved:
+            day = session.start.date()
+            if session.number == 1:
+                first = day
+            last = max(last, day) if last else day
+        await uow.repository.set_group(group.id, first_session=first, last_session=last)
 
 
 async def record_completion(event: CourseCompletedV1, uow: Uow) -> None:
