@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from taalhuis_shared.events import (
@@ -20,6 +21,7 @@ from taalhuis_shared.events import (
     CourseRef,
     CourseResumed,
     CourseScheduled,
+    EventData,
     GroupChangedV1,
     GroupFilledV1,
     GroupUnschedulable,
@@ -161,24 +163,12 @@ async def _pause(uow: Uow, course: Course, sessions: list[CourseSession], measur
     if course.status != PLANNED:
         return  # paused already: the measure that paused it says when it continues
     await uow.repository.set_status(course.id, PAUSED, paused_by=measure.id)
-    location, teacher = _where_and_who(sessions[0].announced)
-    await uow.publish(
-        new_event(
-            CoursePaused(
-                course_id=course.id,
-                group_id=course.group_id,
-                course=course.course,
-                measure_id=measure.id,
-                reason=measure.reason,
-                sessions_remaining=len(sessions),
-                location=location,
-                teacher=teacher,
-                contacts=list(course.contacts),
-            ),
-            source=SOURCE,
-            subject=course.id,
-        )
+    about = _about(course, sessions[0].announced)
+    del about["participants"]  # the pause speaks to staff and contacts; the group stays as it is
+    paused = CoursePaused(
+        **about, measure_id=measure.id, reason=measure.reason, sessions_remaining=len(sessions)
     )
+    await _announce(uow, course, paused)
 
 
 async def lift_measures(event: MeasuresLiftedV1, uow: Uow, resources: Resources, now: datetime) -> None:
@@ -238,23 +228,8 @@ async def _resume(uow: Uow, course: Course, measure_id: str, earliest: date, res
     log.info("course %s resumed with %d sessions", course.id, len(sessions))
     if not sessions:
         return
-    location, teacher = _where_and_who(sessions[0])
-    await uow.publish(
-        new_event(
-            CourseResumed(
-                course_id=course.id,
-                group_id=course.group_id,
-                course=course.course,
-                measure_id=measure_id,
-                sessions=sessions,
-                location=location,
-                teacher=teacher,
-                participants=list(course.participants),
-                contacts=list(course.contacts),
-            ),
-            source=SOURCE,
-            subject=course.id,
-        )
+    await _announce(
+        uow, course, CourseResumed(**_about(course, sessions[0]), measure_id=measure_id, sessions=sessions)
     )
 
 
@@ -413,26 +388,14 @@ async def _cancel(
     revision = session.revision + 1
     announced = session.announced.model_copy(update={"revision": revision})
     await uow.repository.cancel(session.id, reason_code, measure_id, announced)
-    location, teacher = _where_and_who(announced)
-    await uow.publish(
-        new_event(
-            SessionCancelled(
-                course_id=course.id,
-                group_id=course.group_id,
-                course=course.course,
-                session=announced,
-                reason_code=reason_code,
-                reason=reason,
-                measure_id=measure_id,
-                location=location,
-                teacher=teacher,
-                participants=list(course.participants),
-                contacts=list(course.contacts),
-            ),
-            source=SOURCE,
-            subject=course.id,
-        )
+    cancelled = SessionCancelled(
+        **_about(course, announced),
+        session=announced,
+        reason_code=reason_code,
+        reason=reason,
+        measure_id=measure_id,
     )
+    await _announce(uow, course, cancelled)
     return dataclasses.replace(
         session,
         status=CANCELLED,
@@ -455,25 +418,13 @@ async def _move(
     planned = dataclasses.replace(planned, number=session.number)
     moved = model.announce(planned, resources, session.id, session.revision + 1)
     await uow.repository.replan(session.id, planned, moved)
-    location, teacher = _where_and_who(moved)
-    await uow.publish(
-        new_event(
-            SessionRescheduled(
-                course_id=course.id,
-                group_id=course.group_id,
-                course=course.course,
-                session=moved,
-                previous_start=session.start.astimezone(resources.zone),
-                reason_code=reason_code,
-                location=location,
-                teacher=teacher,
-                participants=list(course.participants),
-                contacts=list(course.contacts),
-            ),
-            source=SOURCE,
-            subject=course.id,
-        )
+    rescheduled = SessionRescheduled(
+        **_about(course, moved),
+        session=moved,
+        previous_start=session.start.astimezone(resources.zone),
+        reason_code=reason_code,
     )
+    await _announce(uow, course, rescheduled)
     return moved
 
 
@@ -502,6 +453,24 @@ async def _report_unschedulable(
             subject=group_id,
         )
     )
+
+
+def _about(course: Course, session: Session) -> dict[str, Any]:
+    """What every course event says about its course: ids, place, teacher, group, contacts."""
+    location, teacher = _where_and_who(session)
+    return {
+        "course_id": course.id,
+        "group_id": course.group_id,
+        "course": course.course,
+        "location": location,
+        "teacher": teacher,
+        "participants": list(course.participants),
+        "contacts": list(course.contacts),
+    }
+
+
+async def _announce(uow: Uow, course: Course, data: EventData) -> None:
+    await uow.publish(new_event(data, source=SOURCE, subject=course.id))
 
 
 def _where_and_who(session: Session) -> tuple[Location, Teacher]:
