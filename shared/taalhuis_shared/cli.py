@@ -235,8 +235,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         asyncio.run(publish(events, args.amqp_url, args.exchange))
-    except Exception as error:  # the broker's answer, said plainly; nothing more was sent
-        print(f"niet verstuurd: RabbitMQ weigert of is niet bereikbaar ({error})", file=sys.stderr)
+    except Exception as error:  # the broker's answer, said plainly; what follows was not sent
+        print(
+            f"gestopt: RabbitMQ weigert of is niet bereikbaar ({error}). "
+            "Alleen wat hierboven als verstuurd staat, is aangekomen.",
+            file=sys.stderr,
+        )
         return 1
     print(f"{len(events)} bericht(en) verstuurd naar {args.exchange}")
     return 0
