@@ -351,3 +351,5 @@ async def test_a_batch_that_cannot_be_composed_is_set_aside_and_other_mail_still
         await handle(engine, c.unschedulable())
         await eventually(coordinator_told, what="later mail going out despite the bad batch")
     assert "sanné@promen.example" not in recipients(smtp)
+    view = await show_all(engine)
+    assert "sanné@promen.example" in view.split("Niet te maken", 1)[1]

@@ -61,7 +61,7 @@ async def pending(connection: AsyncConnection, timezone: ZoneInfo) -> str:
             func.count().label("count"),
             func.min(notices.c.due_at).label("due_at"),
         )
-        .where(notices.c.mail_id.is_(None))
+        .where(notices.c.mail_id.is_(None), notices.c.compose_error.is_(None))
         .group_by(notices.c.batch_key, notices.c.recipient, notices.c.kind)
         .order_by(func.min(notices.c.due_at))
     )
@@ -82,8 +82,17 @@ async def failed(connection: AsyncConnection, timezone: ZoneInfo) -> str:
         (r.id, _when(r.failed_at, timezone), r.recipient, r.kind, r.subject, (r.last_error or "")[:80])
         for r in rows
     ]
-    return "Mislukt (adres geweigerd, niet opnieuw geprobeerd)\n" + table(
-        ["nr", "mislukt", "aan", "soort", "onderwerp", "fout"], found
+    set_aside = await connection.execute(
+        select(notices.c.recipient, notices.c.kind, func.count().label("count"), notices.c.compose_error)
+        .where(notices.c.mail_id.is_(None), notices.c.compose_error.is_not(None))
+        .group_by(notices.c.recipient, notices.c.kind, notices.c.compose_error)
+    )
+    not_made = [(r.recipient, r.kind, r.count, r.compose_error) for r in set_aside]
+    return (
+        "Mislukt (adres geweigerd, niet opnieuw geprobeerd)\n"
+        + table(["nr", "mislukt", "aan", "soort", "onderwerp", "fout"], found)
+        + "\n\nNiet te maken (fout in gegevens of sjabloon; opzij gezet)\n"
+        + table(["aan", "soort", "berichten", "fout"], not_made)
     )
 
 
