@@ -57,6 +57,7 @@ PUBLISHES: dict[str, list[type[CloudEvent]]] = {
 EVENT_TYPES = {key.split(".")[0] for key in CATALOGUE}
 PARTNER = "promen"
 PARTNER_QUEUE = "partner.promen.replies"
+PARTNERS_EXCHANGE = "taalhuis.partners"
 # Enrolment's answers about one referral, which the partner must hear.
 PARTNER_REPLIES = {"ReferralAccepted", "ReferralRejected", "ParticipantPlaced", "WithdrawalProcessed"}
 COORDINATOR = "coordinator"
@@ -491,7 +492,21 @@ def test_bindings_follow_the_event_flow(
         assert parked == {topology.queue_name}, topology.parking_queue_name
     assert answers_about_one_referral() == PARTNER_REPLIES
     events_exchange = topologies(services, monkeypatch)[0].events_exchange
-    assert bound_keys(definitions, events_exchange, PARTNER_QUEUE) == PARTNER_REPLIES
+    # A partner's answers go through the headers exchange, and only those with its partner_id.
+    to_partners = {
+        b["routing_key"]
+        for b in definitions["bindings"]
+        if b["source"] == events_exchange
+        and b["destination"] == PARTNERS_EXCHANGE
+        and b["destination_type"] == "exchange"
+    }
+    assert to_partners == PARTNER_REPLIES
+    assert bound_keys(definitions, events_exchange, PARTNER_QUEUE) == set()
+    [binding] = [b for b in definitions["bindings"] if b["destination"] == PARTNER_QUEUE]
+    assert binding["source"] == PARTNERS_EXCHANGE
+    assert binding["arguments"] == {"x-match": "all", "partner_id": PARTNER}
+    exchanges = {e["name"]: e for e in definitions["exchanges"]}
+    assert exchanges[PARTNERS_EXCHANGE]["type"] == "headers" and exchanges[PARTNERS_EXCHANGE]["durable"]
     assert queues_by_name(definitions)[PARTNER_QUEUE]["arguments"] == {"x-queue-type": "quorum"}
 
 
@@ -505,9 +520,11 @@ def test_every_binding_on_the_events_exchange_names_an_event_type(definitions: d
     queues = queues_by_name(definitions)
     on_exchange = [b for b in definitions["bindings"] if b["source"] == EVENTS_EXCHANGE]
     assert on_exchange
+    exchanges = {e["name"] for e in definitions["exchanges"]}
     for binding in on_exchange:
         assert binding["routing_key"] in EVENT_TYPES, f"{binding} names no event type in CATALOGUE"
-        assert binding["destination_type"] == "queue" and binding["destination"] in queues, binding
+        destinations = queues if binding["destination_type"] == "queue" else exchanges
+        assert binding["destination"] in destinations, binding
 
 
 def test_coordinator_queue_gets_what_the_library_must_act_on(definitions: dict[str, Any]) -> None:

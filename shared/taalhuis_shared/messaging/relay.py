@@ -9,8 +9,10 @@ the row again: consumers are idempotent on the event id.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
+from aiormq.abc import FieldValue
 from faststream.rabbit import RabbitBroker, RabbitExchange
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,6 +22,16 @@ from .polling import PollingWorker
 from .store import outbox
 
 log = logging.getLogger(__name__)
+
+
+def routing_headers(body: bytes) -> dict[str, FieldValue]:
+    """AMQP headers for routing by content: `partner_id`, so each partner gets only its answers.
+
+    Partners' queues are bound to a headers exchange behind the events exchange, matching on it.
+    """
+    data = json.loads(body).get("data")
+    partner_id = data.get("partner_id") if isinstance(data, dict) else None
+    return {"partner_id": partner_id} if isinstance(partner_id, str) else {}
 
 
 class OutboxRelay(PollingWorker):
@@ -65,6 +77,7 @@ class OutboxRelay(PollingWorker):
                             message_id=row.event_id,
                             message_type=row.event_type,
                             content_type=CONTENT_TYPE,
+                            headers=routing_headers(row.body),
                             persist=True,
                             # An event nobody subscribes to yet is not an error.
                             mandatory=False,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
+import aio_pika
 from aio_pika.abc import AbstractRobustConnection
 from faststream.rabbit import RabbitBroker
 from sqlalchemy import select
@@ -21,10 +24,10 @@ from tests.support.proxy import CuttableProxy
 from tests.support.waiting import eventually
 
 
-def rejection(number: int) -> dict[str, object]:
+def rejection(number: int, partner_id: str = "promen") -> dict[str, Any]:
     return new_event(
         ReferralRejected(
-            partner_id="promen",
+            partner_id=partner_id,
             partner_referral_id=f"PRM-{number:04d}",
             reason_code="no-consent",
             reason="Geen toestemming.",
@@ -87,4 +90,56 @@ async def test_events_committed_during_an_outage_are_published_after_it(
         await relay.stop()
         await broker.stop()
         await proxy.cut()
+        await engine.dispose()
+
+
+async def test_each_partner_gets_only_its_own_answers_through_the_headers_exchange(
+    databases: Databases, namespace: Namespace, rabbit: AbstractRobustConnection
+) -> None:
+    database_url = await databases.create("relay")
+    await upgrade_schema(database_url, Path(enrolment.__file__).parent / "migrations")
+    engine = create_async_engine(database_url)
+    channel = await rabbit.channel()
+    events = await channel.declare_exchange(
+        namespace.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True
+    )
+    partners = await channel.declare_exchange(
+        f"{namespace.events_exchange}.partners", aio_pika.ExchangeType.HEADERS
+    )
+    # As in deploy/rabbitmq/definitions.json: answers go on to the headers exchange, and each
+    # partner's queue takes those with its partner_id.
+    await partners.bind(events, routing_key="ReferralRejected")
+    replies = {}
+    for partner in ("promen", "gouwe"):
+        queue = await channel.declare_queue(exclusive=True)
+        await queue.bind(partners, arguments={"x-match": "all", "partner_id": partner})
+        replies[partner] = queue
+    broker = RabbitBroker("amqp://guest:guest@127.0.0.1:5672/", logger=None)
+    await broker.connect()
+    relay = OutboxRelay(engine, broker, namespace.topology("relay-test").exchange(), poll_interval=0.1)
+    relay.start()
+    try:
+        for number, partner in enumerate(["promen", "gouwe", "promen"]):
+            event = rejection(number, partner)
+            async with UnitOfWork(engine, lambda c: None, relay.wake) as uow:
+                await uow.publish(event)
+
+        async def received(partner: str, count: int) -> list[str]:
+            got: list[str] = []
+
+            async def enough() -> bool:
+                while (message := await replies[partner].get(fail=False, no_ack=True)) is not None:
+                    got.append(json.loads(message.body)["data"]["partner_id"])
+                return len(got) >= count
+
+            await eventually(enough, what=f"{count} answers for {partner}")
+            return got
+
+        assert await received("promen", 2) == ["promen", "promen"]
+        assert await received("gouwe", 1) == ["gouwe"]
+    finally:
+        await relay.stop()
+        await broker.stop()
+        await partners.delete()
+        await channel.close()
         await engine.dispose()
