@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -181,7 +181,9 @@ def group_changed(number: int, size: int, time: datetime | None = None) -> Group
             "contacts": CONTACTS,
         }
     )
-    return GroupChangedV1.model_validate(new_event(data, source="urn:taalhuis:enrolment", time=time))
+    # By default a minute after the group filled (group_filled's time), as in life.
+    when = time or NOW + timedelta(minutes=1)
+    return GroupChangedV1.model_validate(new_event(data, source="urn:taalhuis:enrolment", time=when))
 
 
 COORDINATOR = "urn:taalhuis:coordinator"

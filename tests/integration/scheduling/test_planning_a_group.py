@@ -8,8 +8,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from scheduling.adapters.tables import courses
 from scheduling.domain.planner import Resources
 from scheduling.service_layer.handlers import announce_measures, change_group, schedule_group
 from taalhuis_shared.events import CourseScheduledV1, GroupUnschedulableV1
@@ -208,3 +210,16 @@ async def test_an_older_change_does_not_undo_the_group_as_filled(
 
     scheduled = CourseScheduledV1.model_validate((await published(engine, "CourseScheduled"))[0]).data
     assert len(scheduled.participants) == 5
+
+
+async def test_a_change_older_than_the_courses_membership_changes_nothing(
+    uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
+) -> None:
+    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    await change_group(group_changed(1, size=3, time=NOW + timedelta(minutes=2)), uow(), resources, NOW)
+    # An earlier change, delivered late: the group already looks as the newer one says.
+    await change_group(group_changed(1, size=4, time=NOW + timedelta(minutes=1)), uow(), resources, NOW)
+
+    async with engine.connect() as connection:
+        [participants] = (await connection.execute(select(courses.c.participants))).one()
+    assert len(participants) == 3

@@ -56,7 +56,11 @@ class SchedulingRepository:
         return bool(found)
 
     async def add_course(
-        self, course_id: str, group: GroupFilled, plan: Sequence[tuple[PlannedSession, Session]]
+        self,
+        course_id: str,
+        group: GroupFilled,
+        plan: Sequence[tuple[PlannedSession, Session]],
+        membership_as_of: datetime | None = None,
     ) -> None:
         first = plan[0][0]
         await self._connection.execute(
@@ -69,6 +73,7 @@ class SchedulingRepository:
                 participants=[p.model_dump(mode="json") for p in group.participants],
                 contacts=[c.model_dump(mode="json") for c in group.contacts],
                 partner_ids=sorted({p.partner_id for p in group.participants}),
+                membership_as_of=membership_as_of,
                 teacher_id=first.teacher_id,
                 place_id=first.place_id,
             )
@@ -130,17 +135,26 @@ class SchedulingRepository:
         )
 
     async def change_group(
-        self, course_id: str, participants: Sequence[GroupMember], contacts: Sequence[PartnerContact]
-    ) -> None:
-        await self._connection.execute(
+        self,
+        course_id: str,
+        participants: Sequence[GroupMember],
+        contacts: Sequence[PartnerContact],
+        as_of: datetime,
+    ) -> bool:
+        """Take a newer membership; False (nothing changed) when the course has a newer one."""
+        changed = await self._connection.execute(
             update(courses)
             .where(courses.c.id == course_id)
+            .where(or_(courses.c.membership_as_of.is_(None), courses.c.membership_as_of < as_of))
             .values(
                 participants=[p.model_dump(mode="json") for p in participants],
                 contacts=[c.model_dump(mode="json") for c in contacts],
                 partner_ids=sorted({p.partner_id for p in participants}),
+                membership_as_of=as_of,
             )
+            .returning(courses.c.id)
         )
+        return changed.first() is not None
 
     async def finished_courses(self, now: datetime, limit: int) -> list[str]:
         """Planned courses that had sessions and have none still to come."""

@@ -34,6 +34,8 @@ courses = Table(
     Column("participants", JSON, nullable=False),
     Column("contacts", JSON, nullable=False),
     Column("partner_ids", JSON, nullable=False),
+    # The time of the group event this membership comes from: an older GroupChanged loses.
+    Column("membership_as_of", DateTime(timezone=True), nullable=True),
     # Of the first session: kept when sessions are planned again (resumed, caught up).
     Column("teacher_id", String(100), nullable=False),
     Column("place_id", String(100), nullable=False),

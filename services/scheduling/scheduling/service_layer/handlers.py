@@ -67,10 +67,12 @@ async def schedule_group(
             return
         # A change that came first (a withdrawal just after filling) is newer than this event.
         change = await uow.repository.take_change(group.group_id)
+        membership_as_of = event.time
         if change is not None and (event.time is None or change.as_of > event.time):
             group = group.model_validate(
                 {**group.model_dump(), "participants": change.participants, "contacts": change.contacts}
             )
+            membership_as_of = change.as_of
         # From when the group filled, but never in the past: an event replayed from the
         # parking queue weeks later must not get sessions that have already gone by.
         earliest = model.earliest_start(max(event.time or now, now), resources.zone, lead_days)
@@ -93,7 +95,7 @@ async def schedule_group(
             await _report_unschedulable(uow, group.group_id, group.course, outcome)
             return
         plan = [(s, model.announce(s, resources, str(uuid.uuid4()), revision=0)) for s in outcome.sessions]
-        await uow.repository.add_course(course_id, group, plan)
+        await uow.repository.add_course(course_id, group, plan, membership_as_of)
         sessions = [announced for _, announced in plan]
         log.info("group %s scheduled as course %s from %s", group.group_id, course_id, sessions[0].start)
         location, teacher = _where_and_who(sessions[0])
@@ -309,7 +311,11 @@ async def change_group(event: GroupChangedV1, uow: Uow, resources: Resources, no
                 event.time or now,
             )
             return
-        await uow.repository.change_group(course.id, changed.participants, changed.contacts)
+        if not await uow.repository.change_group(
+            course.id, changed.participants, changed.contacts, event.time or now
+        ):
+            log.info("change %s of group %s is older than the course's; ignored", event.id, changed.group_id)
+            return
         log.info(
             "group %s of course %s: %d left, %d joined",
             changed.group_id,
