@@ -14,9 +14,15 @@ from typing import Any
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from .notices import one_line
+from .notices import Language, one_line
 
 PRODID = "-//Taalhuis//notifications//NL"
+
+# The words of an event's summary, location and description, in the attendee's language.
+WORDS: dict[str, dict[str, str]] = {
+    "nl": {"session": "les", "room": "zaal", "ipads": "Neem {ipads} iPads mee."},
+    "en": {"session": "session", "room": "room", "ipads": "Bring {ipads} iPads."},
+}
 
 
 def _person(address: str, name: str | None) -> vCalAddress:
@@ -46,9 +52,13 @@ def invitation(
     attendee: str,
     attendee_name: str | None,
     summary: Callable[[dict[str, Any]], str],
+    language: Language = "nl",
     now: datetime | None = None,
 ) -> bytes | None:
-    """The .ics for one staff mail; None when it concerns no session (a pause, a group change)."""
+    """The .ics for one staff mail; None when it concerns no session (a pause, a group change).
+
+    `summary` gives the course's title in the attendee's `language`, which the other words follow.
+    """
     sessions = _latest(items)
     if not sessions:
         return None
@@ -57,6 +67,7 @@ def invitation(
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "CANCEL" if cancel else "REQUEST")
+    words = WORDS[language]
     stamp = (now or datetime.now(UTC)).astimezone(UTC)
     for session in sessions:
         event = Event()
@@ -65,11 +76,11 @@ def invitation(
         event.add("dtstamp", stamp)
         event.add("dtstart", datetime.fromisoformat(session["start"]).astimezone(UTC))
         event.add("dtend", datetime.fromisoformat(session["end"]).astimezone(UTC))
-        event.add("summary", f"{summary(session['course'])}, les {session['number']}")
-        room = f", zaal {session['room']}" if session.get("room") else ""
+        event.add("summary", f"{summary(session['course'])}, {words['session']} {session['number']}")
+        room = f", {words['room']} {session['room']}" if session.get("room") else ""
         event.add("location", f"{session['location']}, {session['address']}{room}")
         if session.get("ipads"):
-            event.add("description", f"Neem {session['ipads']} iPads mee.")
+            event.add("description", words["ipads"].format(ipads=session["ipads"]))
         event.add("status", "CANCELLED" if cancel else "CONFIRMED")
         event.add("organizer", _person(organizer_address(organizer), "Taalhuis"))
         attendee_address = _person(attendee, attendee_name)

@@ -1,8 +1,8 @@
 """Composing e-mails from notices: Jinja2 templates (plain text and HTML), subject and calendar.
 
 Pure functions: the same notices give the same mail, including its Message-ID, so that a repeat
-is recognisable by the receiving side too. Dutch (B1) by default; English where a recipient
-reads English and the kind has English templates (the staff mails), Dutch otherwise.
+is recognisable by the receiving side too. Dutch (B1) by default; English, for every kind and
+the calendar invitation too, where a recipient reads English.
 """
 
 from __future__ import annotations
@@ -86,9 +86,14 @@ SUBJECTS: dict[str, dict[str, str]] = {
         "refused": "E-mail niet afgeleverd",
     },
     "en": {
+        "referrals": "Answer to your referrals",
+        "digest": "Overview: referrals that were not accepted",
+        "group": "Group {title} is full",
         "course": "Course {title}: starts on {first}",
         "cancellation": "Sessions cancelled",
         "change": "Change to your course",
+        "unschedulable": "Action needed: group {title} cannot be scheduled",
+        "refused": "E-mail not delivered",
     },
 }
 
@@ -157,10 +162,6 @@ def message_id(notice_keys: Sequence[str], domain: str) -> str:
     return f"<{key}@{domain}>"
 
 
-def _language(kind: str, wanted: Language) -> Language:
-    return wanted if (TEMPLATES / wanted / f"{kind}.txt").exists() else "nl"
-
-
 def subject(kind: str, language: Language, items: Sequence[dict[str, Any]], words: Words) -> str:
     first = items[0]
     course = first.get("course")
@@ -175,7 +176,7 @@ def subject(kind: str, language: Language, items: Sequence[dict[str, Any]], word
 def compose(notices: Sequence[Notice], *, timezone: ZoneInfo, mail_from: str, mail_domain: str) -> Mail:
     """One e-mail from all notices of one batch (one recipient, one kind, one language)."""
     head = notices[0]
-    language = _language(head.kind, head.language)
+    language = head.language
     words = Words(language, timezone)
     items = [n.payload for n in notices]
     context = {"name": head.recipient_name, "role": head.role, "items": items, "w": words}
@@ -190,6 +191,7 @@ def compose(notices: Sequence[Notice], *, timezone: ZoneInfo, mail_from: str, ma
             attendee=head.recipient,
             attendee_name=head.recipient_name,
             summary=words.title,
+            language=language,
         )
     return Mail(
         head.kind,
