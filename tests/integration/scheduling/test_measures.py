@@ -154,3 +154,21 @@ async def test_a_course_that_cannot_be_planned_after_the_lift_stays_paused_and_t
     assert (await course_rows(engine))["group-1"].status == "paused"
     assert {row.status for row in await session_rows(engine)} == {"cancelled"}
     assert await published(engine, "CourseResumed") == []
+
+
+async def test_a_measure_whose_end_has_passed_does_not_keep_a_course_paused(
+    uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
+) -> None:
+    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    days = sorted(local_day(row.start) for row in await session_rows(engine))
+    # An open-ended measure stops the course from its third session; a short one, over by
+    # itself and never lifted, stopped the first two.
+    await announce_measures(measures_announced("open", from_date=days[2]), uow(), resources, NOW)
+    short = measures_announced("short", from_date=days[0], until_date=days[1])
+    await announce_measures(short, uow(), resources, NOW)
+    assert {row.status for row in await session_rows(engine)} == {"cancelled"}
+
+    await lift_measures(measures_lifted("open", days[4] + timedelta(weeks=1)), uow(), resources, NOW)
+
+    assert (await course_rows(engine))["group-1"].status == "planned"
+    assert len(await published(engine, "CourseResumed")) == 1
