@@ -456,6 +456,11 @@ async def record_new_dates(event: SessionRescheduledV1 | CourseResumedV1, uow: U
         group = await uow.repository.group(event.data.group_id)
         if group is None:
             return
+        # Several moved sessions of one course are handled at once: read and write the dates
+        # under the course type's lock, or one handler's stale dates overwrite another's.
+        await uow.repository.lock_course(group.course_type)
+        group = await uow.repository.group(group.id)
+        assert group is not None
         first, last = group.first_session, group.last_session
         for session in moved:
             day = session.start.date()
