@@ -22,13 +22,15 @@ from faststream.specification import AsyncAPI
 from enrolment.entrypoints import messaging as enrolment
 from notifications.entrypoints import messaging as notifications
 from scheduling.entrypoints import messaging as scheduling
+from taalhuis_shared.messaging.consumer import Consumer
 from taalhuis_shared.messaging.topology import Topology
+from taalhuis_shared.messaging.trust import Publishers
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "asyncapi.yaml"
 EXCHANGE = "taalhuis.events"
 
 
-async def _documentation_only(event: Any) -> None:
+async def _documentation_only(*args: Any) -> Any:
     raise NotImplementedError("this router exists only to describe the contract")
 
 
@@ -42,7 +44,14 @@ def build_document() -> str:
         ("scheduling", scheduling),
         ("notifications", notifications),
     ):
-        broker.include_router(module.build_router(Topology(EXCHANGE, "", service), _documentation_only))
+        consumer = Consumer(
+            broker,
+            Topology(EXCHANGE, "", service),
+            dict.fromkeys(module.CONSUMES, _documentation_only),
+            Publishers(),
+            _documentation_only,
+        )
+        broker.include_router(module.build_router(consumer))
     app = FastStream(
         broker,
         specification=AsyncAPI(

@@ -8,11 +8,12 @@ testcontainers. Otherwise the defaults are the local servers on 127.0.0.1.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import aio_pika
@@ -21,10 +22,17 @@ from aio_pika.abc import AbstractRobustConnection
 
 from tests.support.broker import Namespace, delete_namespace
 from tests.support.databases import Databases
+from tests.support.users import ensure_users, url_as
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = f"t{secrets.token_hex(4)}"
 SERVICES = ["enrolment", "scheduling", "notifications"]
+
+# The tests' services and commands all connect as `guest`: guest holds every role (partners come
+# from tests/support/enrolment.yaml). Set here so that service processes inherit it too.
+os.environ.setdefault(
+    "PUBLISHERS", json.dumps({"coordinator": ["guest"], "enrolment": ["guest"], "scheduling": ["guest"]})
+)
 
 
 def _docker_engine_present() -> bool:
@@ -80,3 +88,26 @@ async def namespace(rabbit: AbstractRobustConnection) -> AsyncIterator[Namespace
     space = Namespace.new(RUN_ID)
     yield space
     await delete_namespace(rabbit, space, SERVICES)
+
+
+@pytest.fixture(scope="session")
+def users() -> None:
+    """The tests' own RabbitMQ users beside guest (see tests/support/users.py)."""
+    ensure_users()
+
+
+@pytest.fixture
+async def rabbit_as(
+    amqp_url: str, users: None
+) -> AsyncIterator[Callable[[str], Awaitable[AbstractRobustConnection]]]:
+    """`await rabbit_as(user)`: a connection as another RabbitMQ user, closed after the test."""
+    opened: list[AbstractRobustConnection] = []
+
+    async def connect(user: str) -> AbstractRobustConnection:
+        connection = await aio_pika.connect_robust(url_as(amqp_url, user))
+        opened.append(connection)
+        return connection
+
+    yield connect
+    for connection in opened:
+        await connection.close()

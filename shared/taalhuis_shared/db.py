@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command, context
@@ -11,10 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 # Any constant will do: it only has to be the same for every process of every service.
 MIGRATION_LOCK = 0x7A41_1405
+HEALTH_CHECK_TIMEOUT = 3.0
 
 
 def make_engine(database_url: str) -> AsyncEngine:
     return create_async_engine(database_url, pool_size=5, max_overflow=5, pool_pre_ping=True)
+
+
+async def database_answers(engine: AsyncEngine) -> bool:
+    """Whether the database answers a trivial query now: tells an outage from a bad message."""
+    try:
+        async with asyncio.timeout(HEALTH_CHECK_TIMEOUT), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:  # any failure to answer is an outage here; the caller waits and asks again
+        return False
+    return True
 
 
 async def create_database_if_missing(database_url: str) -> None:

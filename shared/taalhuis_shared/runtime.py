@@ -10,14 +10,20 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Protocol
 
 from faststream import FastStream
-from faststream.rabbit import RabbitBroker
+from faststream.rabbit import RabbitBroker, RabbitRouter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from .db import database_answers
+from .events.envelope import CloudEvent
+from .messaging.consumer import Answer, Consumer, Handler
+from .messaging.settings import ServiceSettings
 from .messaging.topology import Topology
+from .messaging.trust import Publishers
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +37,43 @@ class Worker(Protocol):
     def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+def consuming_service(
+    *,
+    settings: ServiceSettings,
+    broker: RabbitBroker,
+    topology: Topology,
+    engine: AsyncEngine,
+    handlers: Mapping[type[CloudEvent], Handler],
+    build_router: Callable[[Consumer], RabbitRouter],
+    workers: list[Worker],
+    answer: Answer | None = None,
+    partner_users: Iterable[str] = (),
+) -> FastStream:
+    """A service from its handler table: the shared gate and handling step in front of it."""
+
+    async def healthy() -> bool:
+        return await database_answers(engine)
+
+    consumer = Consumer(
+        broker,
+        topology,
+        handlers,
+        Publishers.of(settings.publishers, partner_users),
+        healthy,
+        answer,
+        settings.outage_patience,
+    )
+    broker.include_router(build_router(consumer))
+    return service_app(
+        broker=broker,
+        topology=topology,
+        routing_keys=consumer.routing_keys,
+        engine=engine,
+        workers=workers,
+        heartbeat_file=settings.heartbeat_file,
+    )
 
 
 def service_app(

@@ -104,9 +104,12 @@ async def publish(
     event: dict[str, Any] | bytes,
     routing_key: str | None = None,
     message_id: str | None = None,
-    user_id: str | None = None,
+    user_id: str | None = "guest",
 ) -> None:
-    """Publish as a partner would: persistent, confirmed, message id = CloudEvents id."""
+    """Publish as a partner would: persistent, confirmed, message id = CloudEvents id.
+
+    `user_id` is the connection's user, as RabbitMQ requires; None sends none.
+    """
     channel = await connection.channel(publisher_confirms=True)
     try:
         exchange = await declare_exchange(channel, namespace)

@@ -18,8 +18,8 @@ from taalhuis_shared.events import (
     new_event,
 )
 
-# Courses and partners for tests: promen publishes as RabbitMQ user `promen`; `gouwe` as `guest`,
-# the user the tests connect with, so that a user_id the broker accepts can be tested both ways.
+# Courses and partners for tests: promen and gouwe publish as `guest`, the user the tests connect
+# with; werkbedrijf as a user of its own, so that one partner can send in another's name.
 ENROLMENT_FILE = Path(__file__).parent / "enrolment.yaml"
 
 

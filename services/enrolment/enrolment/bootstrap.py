@@ -20,14 +20,15 @@ from taalhuis_shared.events import (
     SessionRescheduledV1,
 )
 from taalhuis_shared.messaging.broker import service_broker
+from taalhuis_shared.messaging.gate import Refused
 from taalhuis_shared.messaging.relay import OutboxRelay
 from taalhuis_shared.messaging.topology import Topology
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
-from taalhuis_shared.runtime import service_app
+from taalhuis_shared.runtime import consuming_service
 
 from .adapters.config import load_policy
 from .adapters.repository import EnrolmentRepository
-from .entrypoints.messaging import CONSUMES, ROUTING_KEYS, EnrolmentEvent, build_router
+from .entrypoints.messaging import build_router
 from .service_layer import handlers
 from .settings import Settings
 
@@ -48,33 +49,57 @@ def build_app(settings: Settings) -> FastStream:
     queues = topology(settings)
     policy = load_policy(settings.enrolment_path)
     engine = make_engine(settings.database_url)
-    broker = service_broker(settings, queues, CONSUMES)
-    relay = OutboxRelay(engine, broker, queues.exchange(), poll_interval=settings.outbox_poll_interval)
+    broker = service_broker(settings)
+    relay = OutboxRelay(
+        engine,
+        broker,
+        queues.exchange(),
+        user_id=settings.amqp_user,
+        poll_interval=settings.outbox_poll_interval,
+    )
     uow = functools.partial(UnitOfWork, engine, EnrolmentRepository, relay.wake)
 
-    async def dispatch(event: EnrolmentEvent, publisher: str | None) -> None:
-        match event:
-            case ReferralSubmittedV1():
-                await handlers.submit_referral(event, uow(), policy, publisher, today())
-            case ReferralWithdrawnV1():
-                await handlers.withdraw(event, uow(), policy, publisher, today())
-            case IntakeOpenedV1():
-                await handlers.open_intake(event, uow(), policy)
-            case EarlyClosureRequestedV1():
-                await handlers.close_early(event, uow(), policy)
-            case CourseScheduledV1():
-                await handlers.record_schedule(event, uow())
-            case SessionRescheduledV1() | CourseResumedV1():
-                await handlers.record_new_dates(event, uow())
-            case CourseCompletedV1():
-                await handlers.record_completion(event, uow())
+    async def submit_referral(event: ReferralSubmittedV1, publisher: str) -> None:
+        await handlers.submit_referral(event, uow(), policy, publisher, today())
 
-    broker.include_router(build_router(queues, dispatch))
-    return service_app(
+    async def withdraw(event: ReferralWithdrawnV1, publisher: str) -> None:
+        await handlers.withdraw(event, uow(), policy, publisher, today())
+
+    async def open_intake(event: IntakeOpenedV1, publisher: str) -> None:
+        await handlers.open_intake(event, uow(), policy)
+
+    async def close_early(event: EarlyClosureRequestedV1, publisher: str) -> None:
+        await handlers.close_early(event, uow(), policy)
+
+    async def record_schedule(event: CourseScheduledV1, publisher: str) -> None:
+        await handlers.record_schedule(event, uow())
+
+    async def record_new_dates(event: SessionRescheduledV1 | CourseResumedV1, publisher: str) -> None:
+        await handlers.record_new_dates(event, uow())
+
+    async def record_completion(event: CourseCompletedV1, publisher: str) -> None:
+        await handlers.record_completion(event, uow())
+
+    async def answer(refused: Refused) -> bool:
+        return await handlers.answer_invalid_referral(refused, uow(), policy)
+
+    return consuming_service(
+        settings=settings,
         broker=broker,
         topology=queues,
-        routing_keys=ROUTING_KEYS,
         engine=engine,
+        handlers={
+            ReferralSubmittedV1: submit_referral,
+            ReferralWithdrawnV1: withdraw,
+            IntakeOpenedV1: open_intake,
+            EarlyClosureRequestedV1: close_early,
+            CourseScheduledV1: record_schedule,
+            SessionRescheduledV1: record_new_dates,
+            CourseResumedV1: record_new_dates,
+            CourseCompletedV1: record_completion,
+        },
+        build_router=build_router,
         workers=[relay],
-        heartbeat_file=settings.heartbeat_file,
+        answer=answer,
+        partner_users=[partner.amqp_user for partner in policy.partners.values()],
     )

@@ -10,15 +10,16 @@ from faststream import FastStream
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from taalhuis_shared.db import make_engine
+from taalhuis_shared.events import CloudEvent
 from taalhuis_shared.messaging.broker import service_broker
 from taalhuis_shared.messaging.topology import Topology
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
-from taalhuis_shared.runtime import service_app
+from taalhuis_shared.runtime import consuming_service
 
 from .adapters.mail_sender import MailSender, MailServer
 from .adapters.repository import NoticeRepository
 from .domain.notices import Audience, Window
-from .entrypoints.messaging import CONSUMES, ROUTING_KEYS, NotificationsEvent, build_router
+from .entrypoints.messaging import CONSUMES, build_router
 from .service_layer import handlers
 from .settings import Settings
 
@@ -71,21 +72,21 @@ def build_app(settings: Settings) -> FastStream:
     """Build the whole service without connecting to anything; connecting happens on start."""
     queues = topology(settings)
     engine = make_engine(settings.database_url)
-    broker = service_broker(settings, queues, CONSUMES)
+    broker = service_broker(settings)
     sender = mail_sender(settings, engine)
     readers = audience(settings)
 
-    async def dispatch(event: NotificationsEvent) -> None:
+    async def notify(event: CloudEvent, publisher: str) -> None:
         if await handlers.notify(event, unit_of_work(settings, engine), readers):
             # Woken here, after the commit: UnitOfWork's on_events_committed fires only for outbox events.
             sender.wake()
 
-    broker.include_router(build_router(queues, dispatch))
-    return service_app(
+    return consuming_service(
+        settings=settings,
         broker=broker,
         topology=queues,
-        routing_keys=ROUTING_KEYS,
         engine=engine,
+        handlers=dict.fromkeys(CONSUMES, notify),
+        build_router=build_router,
         workers=[sender],
-        heartbeat_file=settings.heartbeat_file,
     )

@@ -20,13 +20,13 @@ from taalhuis_shared.messaging.broker import service_broker
 from taalhuis_shared.messaging.relay import OutboxRelay
 from taalhuis_shared.messaging.topology import Topology
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
-from taalhuis_shared.runtime import service_app
+from taalhuis_shared.runtime import consuming_service
 
 from .adapters.repository import SchedulingRepository
 from .adapters.resources import load_resources
 from .domain.planner import Resources
 from .entrypoints.completion import CourseCompletion
-from .entrypoints.messaging import CONSUMES, ROUTING_KEYS, SchedulingEvent, build_router
+from .entrypoints.messaging import build_router
 from .service_layer import handlers
 from .settings import Settings
 
@@ -48,31 +48,44 @@ def build_app(settings: Settings) -> FastStream:
     queues = topology(settings)
     resources = resources_of(settings)
     engine = make_engine(settings.database_url)
-    broker = service_broker(settings, queues, CONSUMES)
-    relay = OutboxRelay(engine, broker, queues.exchange(), poll_interval=settings.outbox_poll_interval)
+    broker = service_broker(settings)
+    relay = OutboxRelay(
+        engine,
+        broker,
+        queues.exchange(),
+        user_id=settings.amqp_user,
+        poll_interval=settings.outbox_poll_interval,
+    )
     uow = functools.partial(UnitOfWork, engine, SchedulingRepository, relay.wake)
     completion = CourseCompletion(uow, resources.zone, interval=settings.completion_check_interval)
 
-    async def dispatch(event: SchedulingEvent) -> None:
-        now = datetime.now(UTC)
-        match event:
-            case GroupFilledV1():
-                await handlers.schedule_group(event, uow(), resources, settings.planning_lead_days, now)
-            case GroupChangedV1():
-                await handlers.change_group(event, uow(), resources, now)
-            case MeasuresAnnouncedV1():
-                await handlers.announce_measures(event, uow(), resources, now)
-            case MeasuresLiftedV1():
-                await handlers.lift_measures(event, uow(), resources, now)
-            case SessionCancellationRequestedV1():
-                await handlers.cancel_session(event, uow(), resources, now)
+    async def schedule_group(event: GroupFilledV1, publisher: str) -> None:
+        await handlers.schedule_group(event, uow(), resources, settings.planning_lead_days, datetime.now(UTC))
 
-    broker.include_router(build_router(queues, dispatch))
-    return service_app(
+    async def change_group(event: GroupChangedV1, publisher: str) -> None:
+        await handlers.change_group(event, uow(), resources, datetime.now(UTC))
+
+    async def announce_measures(event: MeasuresAnnouncedV1, publisher: str) -> None:
+        await handlers.announce_measures(event, uow(), resources, datetime.now(UTC))
+
+    async def lift_measures(event: MeasuresLiftedV1, publisher: str) -> None:
+        await handlers.lift_measures(event, uow(), resources, datetime.now(UTC))
+
+    async def cancel_session(event: SessionCancellationRequestedV1, publisher: str) -> None:
+        await handlers.cancel_session(event, uow(), resources, datetime.now(UTC))
+
+    return consuming_service(
+        settings=settings,
         broker=broker,
         topology=queues,
-        routing_keys=ROUTING_KEYS,
         engine=engine,
+        handlers={
+            GroupFilledV1: schedule_group,
+            GroupChangedV1: change_group,
+            MeasuresAnnouncedV1: announce_measures,
+            MeasuresLiftedV1: lift_measures,
+            SessionCancellationRequestedV1: cancel_session,
+        },
+        build_router=build_router,
         workers=[relay, completion],
-        heartbeat_file=settings.heartbeat_file,
     )

@@ -3,48 +3,25 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from faststream import AckPolicy
 from faststream.rabbit import Channel, RabbitBroker, RabbitRouter
 
 from ..events.catalogue import type_of
 from ..events.envelope import CloudEvent
-from .parking import accepted_by, parking_middleware
 from .settings import ServiceSettings
 from .topology import Topology
+from .trust import PUBLISHED_BY
 
 
-def make_broker(
-    amqp_url: str,
-    *,
-    topology: Topology,
-    accepted: Mapping[str, type[CloudEvent]],
-    prefetch_count: int,
-    graceful_timeout: float,
-) -> RabbitBroker:
-    """A broker that does not connect yet, with bounded prefetch and parking of unreadable input."""
-    broker = RabbitBroker(
-        amqp_url,
-        graceful_timeout=graceful_timeout,
-        # A parked message that RabbitMQ cannot route must raise, not be acked and lost.
-        default_channel=Channel(prefetch_count=prefetch_count, on_return_raises=True),
-    )
-    broker.add_middleware(parking_middleware(broker, topology, accepted))
-    return broker
-
-
-def service_broker(
-    settings: ServiceSettings, topology: Topology, consumes: Sequence[type[CloudEvent]]
-) -> RabbitBroker:
-    """The broker of a service that consumes the given event types, from its settings."""
-    return make_broker(
+def service_broker(settings: ServiceSettings) -> RabbitBroker:
+    """A service's broker, not yet connected, with bounded prefetch."""
+    return RabbitBroker(
         settings.amqp_url,
-        topology=topology,
-        accepted=accepted_by(*consumes),
-        prefetch_count=settings.prefetch_count,
         graceful_timeout=settings.graceful_timeout,
+        # A parked message that RabbitMQ cannot route must raise, not be acked and lost.
+        default_channel=Channel(prefetch_count=settings.prefetch_count, on_return_raises=True),
     )
 
 
@@ -58,6 +35,7 @@ def declare_publishers(
             exchange=topology.exchange(),
             routing_key=event_type,
             title=f"{topology.service}:{event_type}",
+            description=f"Published by the RabbitMQ user of role `{PUBLISHED_BY[event_type]}`.",
             schema=envelope,
             persist=True,
         )
@@ -67,10 +45,3 @@ async def decode_json(message: Any, original: Any = None) -> Any:
     """Read the body as JSON whatever the content type says: partners do not always set it."""
     return json.loads(message.body)
 
-
-# Ack after handling; an exception in a handler of a readable message returns it to the queue,
-# where the delivery limit bounds the retries (parking middleware handles unreadable ones).
-SUBSCRIBER_OPTIONS: dict[str, Any] = {
-    "decoder": decode_json,
-    "ack_policy": AckPolicy.NACK_ON_ERROR,
-}

@@ -1,21 +1,18 @@
-"""Parking: a message the service cannot read goes to its parking queue with the reason.
+"""Parking: a message the service will not act on goes to its parking queue with the reason.
 
-`classify` (pure) says why a message body cannot be read, or None when it can. The middleware
-runs it only after a handler failed: an unreadable message is parked and acked; a readable one
-whose handling failed is returned to the queue (nack), so that a passing fault (database down)
-does not park good messages; the queue's delivery limit parks it if the fault persists.
+The reason codes are part of the contract (README, "Event catalogue"): operations read them in
+the `x-parked-reason` header, with field names or an exception's class in `x-parked-detail`,
+never values (they may be personal data).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from faststream.middlewares import BaseMiddleware
 from faststream.rabbit import RabbitBroker
 from pydantic import ValidationError
 
@@ -30,6 +27,10 @@ NOT_CLOUDEVENT = "not-cloudevent"
 UNKNOWN_TYPE = "unknown-type"
 UNKNOWN_VERSION = "unknown-version"
 SCHEMA_INVALID = "schema-invalid"
+TYPE_MISMATCH = "type-mismatch"  # the routing key is not the body's type
+NO_USER_ID = "no-user-id"  # nobody can be told who sent it
+NOT_ALLOWED = "not-allowed"  # its user may not publish this type
+HANDLING_FAILED = "handling-failed"  # handling kept failing while the database answered
 
 
 @dataclass(frozen=True)
@@ -38,34 +39,17 @@ class Unreadable:
     detail: str
 
 
-def _errors(error: ValidationError) -> str:
+def field_errors(error: ValidationError) -> str:
     # Field locations and messages only: the offending values may be personal data.
     return "; ".join(
         f"{'.'.join(str(part) for part in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors()
     )[:1000]
 
 
-def classify(body: bytes, accepted: Mapping[str, type[CloudEvent]]) -> Unreadable | None:
-    """Why `body` is not an event this service accepts (keyed `Type.vN`), or None if it is."""
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return Unreadable(NOT_JSON, str(error)[:200])
-    try:
-        envelope = CloudEvent.model_validate(document)
-    except ValidationError as error:
-        return Unreadable(NOT_CLOUDEVENT, _errors(error))
-    model = accepted.get(envelope.key)
-    if model is None:
-        known_types = {key.rsplit(".v", 1)[0] for key in accepted}
-        if envelope.type in known_types:
-            return Unreadable(UNKNOWN_VERSION, f"{envelope.type} version {envelope.dataversion}")
-        return Unreadable(UNKNOWN_TYPE, envelope.type[:200])
-    try:
-        model.model_validate(document)
-    except ValidationError as error:
-        return Unreadable(SCHEMA_INVALID, _errors(error))
-    return None
+def describe_problems(error: ValidationError) -> tuple[str, str]:
+    """What is wrong with a message's data, for its sender (Dutch, English); never the values."""
+    problems = field_errors(error)
+    return f"Wat niet klopt: {problems}.", f"What is wrong: {problems}."
 
 
 def accepted_by(*envelopes: type[CloudEvent]) -> dict[str, type[CloudEvent]]:
@@ -76,27 +60,13 @@ def accepted_by(*envelopes: type[CloudEvent]) -> dict[str, type[CloudEvent]]:
     return keys
 
 
-def parking_middleware(
-    broker: RabbitBroker, topology: Topology, accepted: Mapping[str, type[CloudEvent]]
-) -> type[BaseMiddleware]:
-    """Build the broker middleware that parks what `classify` rejects."""
-
-    class ParkUnreadable(BaseMiddleware):
-        async def consume_scope(self, call_next: Any, msg: Any) -> Any:
-            try:
-                return await call_next(msg)
-            except Exception:
-                unreadable = classify(msg.body, accepted)
-                if unreadable is None:
-                    raise
-                await park(broker, topology, msg, unreadable)
-                await msg.ack()
-                return None
-
-    return ParkUnreadable
-
-
-async def park(broker: RabbitBroker, topology: Topology, msg: Any, unreadable: Unreadable) -> None:
+async def park(
+    broker: RabbitBroker,
+    topology: Topology,
+    msg: Any,
+    unreadable: Unreadable,
+    extra_headers: Mapping[str, str] | None = None,
+) -> None:
     raw = msg.raw_message
     log.warning(
         "parking message %s from %s: %s (%s)",
@@ -123,5 +93,8 @@ async def park(broker: RabbitBroker, topology: Topology, msg: Any, unreadable: U
             "x-parked-at": datetime.now(UTC).isoformat(),
             "x-original-exchange": raw.exchange or "",
             "x-original-routing-key": raw.routing_key or "",
+            # RabbitMQ lets only the sender's own connection set its user_id; keep it as a header.
+            "x-original-user-id": raw.user_id or "",
+            **(extra_headers or {}),
         },
     )

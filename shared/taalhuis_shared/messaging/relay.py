@@ -43,6 +43,7 @@ class OutboxRelay(PollingWorker):
         broker: RabbitBroker,
         exchange: RabbitExchange,
         *,
+        user_id: str,
         poll_interval: float = 1.0,
         batch_size: int = 100,
         publish_timeout: float = 10.0,
@@ -52,6 +53,7 @@ class OutboxRelay(PollingWorker):
         self._broker = broker
         self._exchange = exchange
         self._publish_timeout = publish_timeout
+        self._user_id = user_id
 
     async def run_once(self) -> tuple[int, bool]:
         return await self.publish_pending()
@@ -78,6 +80,8 @@ class OutboxRelay(PollingWorker):
                             message_type=row.event_type,
                             content_type=CONTENT_TYPE,
                             headers=routing_headers(row.body),
+                            # Consumers act only on events whose validated user may send them.
+                            user_id=self._user_id,
                             persist=True,
                             # An event nobody subscribes to yet is not an error.
                             mandatory=False,

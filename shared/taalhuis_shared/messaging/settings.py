@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from yarl import URL
+
+from .trust import DEFAULT_USERS
 
 
 class ServiceSettings(BaseSettings):
@@ -19,3 +22,13 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval: float = 1.0
     heartbeat_file: str | None = None
     log_level: str = "INFO"
+    # Which RabbitMQ users hold each role, as JSON (role -> users); partners' users come from
+    # enrolment's partner file. A local run as `guest` gives guest every role.
+    publishers: dict[str, list[str]] = dict(DEFAULT_USERS)
+    # Seconds a message is held while the database does not answer, before it goes back to the queue.
+    outage_patience: float = 1200.0
+
+    @property
+    def amqp_user(self) -> str:
+        """The user this service connects as: RabbitMQ validates it as the user_id it publishes with."""
+        return URL(self.amqp_url).user or "guest"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aio_pika.abc import AbstractRobustConnection
 
 import enrolment
 from enrolment.bootstrap import build_app
@@ -35,6 +36,7 @@ async def enrolment_settings(databases: Databases, namespace: Namespace, amqp_ur
 
 
 RunningEnrolment = Callable[..., Any]
+ConnectAs = Callable[[str], Awaitable[AbstractRobustConnection]]
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from enrolment.bootstrap import today as enrolment_today
 from enrolment.domain.model import add_months, dutch_date
+from tests.support import users
 from tests.support.broker import Namespace, Tap, drain_until, open_tap, publish
 from tests.support.referrals import (
     completion_event,
@@ -26,7 +27,7 @@ from tests.support.referrals import (
 )
 from tests.support.waiting import eventually
 
-from .conftest import RunningEnrolment
+from .conftest import ConnectAs, RunningEnrolment
 
 ANSWERS = [
     "ReferralAccepted",
@@ -124,22 +125,31 @@ async def test_each_eligibility_rule_rejects_with_its_reason_code(
     assert tap.of_type("ReferralAccepted") == []
 
 
-async def test_a_referral_published_with_another_partners_user_id_is_rejected(
-    running_enrolment: RunningEnrolment, rabbit: AbstractRobustConnection, namespace: Namespace
+async def test_a_referral_in_another_partners_name_is_refused_to_its_sender(
+    running_enrolment: RunningEnrolment,
+    rabbit: AbstractRobustConnection,
+    rabbit_as: ConnectAs,
+    namespace: Namespace,
 ) -> None:
     tap = await open_tap(rabbit, namespace, ANSWERS)
+    werkbedrijf = await rabbit_as(users.PARTNER)
     async with running_enrolment():
-        # The tests connect as `guest`: RabbitMQ accepts user_id "guest", which is gouwe's user,
-        # so naming promen in the referral is sending in another partner's name.
-        await publish(rabbit, namespace, referral_event(1), user_id="guest")
-        await publish(rabbit, namespace, referral_event(2, partner_id="gouwe"), user_id="guest")
+        # werkbedrijf's user sends a referral naming promen, and one naming itself.
+        await publish(werkbedrijf, namespace, referral_event(1), user_id=users.PARTNER)
+        await publish(
+            werkbedrijf, namespace, referral_event(2, partner_id="werkbedrijf"), user_id=users.PARTNER
+        )
         [rejected] = await tap.wait_for("ReferralRejected", 1)
         [accepted] = await tap.wait_for("ReferralAccepted", 1)
-    assert (rejected["data"]["partner_referral_id"], rejected["data"]["reason_code"]) == (
-        "PRM-0001",
+    # The answer goes to the sender, not to the partner it named.
+    assert (rejected["data"]["partner_id"], rejected["data"]["reason_code"]) == (
+        "werkbedrijf",
         "partner-mismatch",
     )
-    assert (accepted["data"]["partner_id"], accepted["data"]["partner_referral_id"]) == ("gouwe", "PRM-0002")
+    assert (accepted["data"]["partner_id"], accepted["data"]["partner_referral_id"]) == (
+        "werkbedrijf",
+        "PRM-0002",
+    )
 
 
 async def test_the_same_partner_referral_id_twice_is_a_duplicate_and_the_same_person_twice_is_enrolled(
@@ -193,7 +203,10 @@ async def test_without_capacity_referrals_wait_and_one_group_takes_the_five_long
 
 
 async def test_a_withdrawal_from_a_formed_group_pulls_in_the_next_person_waiting(
-    running_enrolment: RunningEnrolment, rabbit: AbstractRobustConnection, namespace: Namespace
+    running_enrolment: RunningEnrolment,
+    rabbit: AbstractRobustConnection,
+    rabbit_as: ConnectAs,
+    namespace: Namespace,
 ) -> None:
     tap = await open_tap(rabbit, namespace, ANSWERS)
     async with running_enrolment() as settings:
@@ -204,8 +217,9 @@ async def test_a_withdrawal_from_a_formed_group_pulls_in_the_next_person_waiting
         await publish(rabbit, namespace, withdrawal_event(2))
         await publish(rabbit, namespace, withdrawal_event(6))  # still waiting
         await publish(rabbit, namespace, withdrawal_event(99))  # unknown
-        # Sent as guest (partner gouwe's user) in promen's name: refused, PRM-0001 stays.
-        await publish(rabbit, namespace, withdrawal_event(1), user_id="guest")
+        # Sent by werkbedrijf's user in promen's name: refused, PRM-0001 stays.
+        werkbedrijf = await rabbit_as(users.PARTNER)
+        await publish(werkbedrijf, namespace, withdrawal_event(1), user_id=users.PARTNER)
         await settle(settings.database_url, tap, handled=12)
         seats = await scalar(
             settings.database_url,
@@ -274,28 +288,38 @@ async def test_unreadable_messages_are_parked_with_their_reason_and_the_next_is_
     tap = await open_tap(rabbit, namespace, ANSWERS)
     invalid = referral_event(2)
     del invalid["data"]["course"]
+    nameless = referral_event(4)  # cannot be answered: which referral would the answer be about?
+    del nameless["data"]["partner_referral_id"]
     async with running_enrolment():
         await publish(
             rabbit, namespace, b"this is not json", routing_key="ReferralSubmitted", message_id="m-1"
         )
         await publish(rabbit, namespace, invalid)
+        await publish(rabbit, namespace, nameless)
         await publish(rabbit, namespace, referral_event(3))
         await tap.wait_for("ReferralAccepted", 1)
+        [rejected] = await tap.wait_for("ReferralRejected", 1)
         parking_queue = namespace.topology("enrolment").parking_queue_name
         parked = await drain_until(rabbit, parking_queue, 2)
     reasons = {m.message_id: m.headers["x-parked-reason"] for m in parked}
-    assert reasons == {"m-1": "not-json", invalid["id"]: "schema-invalid"}
-    schema_invalid = next(m for m in parked if m.message_id == invalid["id"])
-    assert "data.course" in schema_invalid.headers["x-parked-detail"]
-    assert json.loads(schema_invalid.body) == invalid  # parked as it came, for replay
+    assert reasons == {"m-1": "not-json", nameless["id"]: "schema-invalid"}
+    schema_invalid = next(m for m in parked if m.message_id == nameless["id"])
+    assert "data.partner_referral_id" in schema_invalid.headers["x-parked-detail"]
+    assert json.loads(schema_invalid.body) == nameless  # parked as it came, for replay
+    # A referral that names its partner and referral id is answered, with what is wrong.
+    assert rejected["data"]["partner_referral_id"] == "PRM-0002"
+    assert rejected["data"]["reason_code"] == "invalid-referral"
+    assert "course" in rejected["data"]["reason_en"]
     assert partner_ids(tap.of_type("ReferralAccepted")) == ["PRM-0003"]
 
 
-async def test_a_referral_whose_handling_keeps_failing_is_parked_by_the_delivery_limit(
+async def test_a_referral_whose_handling_keeps_failing_is_parked_with_the_error_in_one_delivery(
     running_enrolment: RunningEnrolment, rabbit: AbstractRobustConnection, namespace: Namespace
 ) -> None:
-    async with running_enrolment(delivery_limit=2) as settings:
-        # The database refuses every write of a referral: handling fails although the input is fine.
+    tap = await open_tap(rabbit, namespace, ANSWERS)
+    async with running_enrolment() as settings:
+        # The database answers but refuses every write of a referral: the input is fine, the
+        # handling fails, and the database is not away. That is parked, with the error's class.
         engine = create_async_engine(settings.database_url)
         async with engine.begin() as connection:
             await connection.execute(text("ALTER TABLE referrals RENAME TO referrals_away"))
@@ -304,11 +328,19 @@ async def test_a_referral_whose_handling_keeps_failing_is_parked_by_the_delivery
         await publish(rabbit, namespace, event)
         parking_queue = namespace.topology("enrolment").parking_queue_name
         [parked] = await drain_until(rabbit, parking_queue, 1)
+        # Once the table is back, the service goes on with the next message.
+        async with engine.begin() as connection:
+            await connection.execute(text("ALTER TABLE referrals_away RENAME TO referrals"))
+        await engine.dispose()
+        await publish(rabbit, namespace, referral_event(5))
+        [accepted] = await tap.wait_for("ReferralAccepted", 1)
     assert parked.message_id == event["id"]
-    assert "x-parked-reason" not in parked.headers  # not unreadable: RabbitMQ parked it
-    [death] = parked.headers["x-death"]
-    assert death["reason"] == "delivery_limit"
+    assert parked.headers["x-parked-reason"] == "handling-failed"
+    assert parked.headers["x-parked-error"] == "UndefinedTableError"
+    assert "referrals" in parked.headers["x-parked-detail"]
+    assert "x-death" not in parked.headers  # parked by the service, at the first delivery
     assert json.loads(parked.body) == event
+    assert accepted["data"]["partner_referral_id"] == "PRM-0005"
 
 
 async def test_a_retake_is_rejected_with_its_date_eleven_months_after_completion_and_accepted_after_twelve(

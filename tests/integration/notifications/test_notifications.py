@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any, Union
 from zoneinfo import ZoneInfo
 
 import pytest
 from aio_pika.abc import AbstractRobustConnection
-from pydantic import TypeAdapter
+from pydantic import Field, TypeAdapter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -20,7 +20,7 @@ from notifications.adapters.tables import mails, notices
 from notifications.bootstrap import build_app
 from notifications.domain.notices import Audience, Window
 from notifications.entrypoints.mailview import show
-from notifications.entrypoints.messaging import NotificationsEvent
+from notifications.entrypoints.messaging import CONSUMES
 from notifications.service_layer.handlers import notify
 from notifications.settings import Settings
 from taalhuis_shared.events import ContactPerson, EventData
@@ -37,7 +37,8 @@ BATCH_WINDOW = 1.0
 WINDOWS: Mapping[Window, float] = {"now": 0.0, "batch": BATCH_WINDOW, "digest": BATCH_WINDOW}
 STAFF = [c.TEACHER, c.VOLUNTEER]
 CONTACTS = [c.PROMEN["email"], c.GEMIVA["email"]]
-ENVELOPE: TypeAdapter[Any] = TypeAdapter(NotificationsEvent)
+ANY_EVENT: Any = Annotated[Union[tuple(CONSUMES)], Field(discriminator="type")]  # noqa: UP007
+ENVELOPE: TypeAdapter[Any] = TypeAdapter(ANY_EVENT)
 
 
 def unit_of_work(engine: AsyncEngine) -> UnitOfWork[NoticeRepository]:

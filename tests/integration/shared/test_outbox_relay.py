@@ -49,7 +49,9 @@ async def test_events_committed_during_an_outage_are_published_after_it(
     broker = RabbitBroker(f"amqp://guest:guest@127.0.0.1:{proxy.port}/", logger=None)
     await broker.connect()
     topology = namespace.topology("relay-test")
-    relay = OutboxRelay(engine, broker, topology.exchange(), poll_interval=0.1, publish_timeout=1.0)
+    relay = OutboxRelay(
+        engine, broker, topology.exchange(), user_id="guest", poll_interval=0.1, publish_timeout=1.0
+    )
     relay.start()
     try:
         async with UnitOfWork(engine, lambda c: None, relay.wake) as uow:
@@ -116,7 +118,9 @@ async def test_each_partner_gets_only_its_own_answers_through_the_headers_exchan
         replies[partner] = queue
     broker = RabbitBroker("amqp://guest:guest@127.0.0.1:5672/", logger=None)
     await broker.connect()
-    relay = OutboxRelay(engine, broker, namespace.topology("relay-test").exchange(), poll_interval=0.1)
+    relay = OutboxRelay(
+        engine, broker, namespace.topology("relay-test").exchange(), user_id="guest", poll_interval=0.1
+    )
     relay.start()
     try:
         for number, partner in enumerate(["promen", "gouwe", "promen"]):

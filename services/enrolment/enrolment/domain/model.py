@@ -68,6 +68,14 @@ ALREADY_ENROLLED = Rejection(
 )
 
 
+def invalid_referral(problems: str, problems_en: str) -> Rejection:
+    return Rejection(
+        "invalid-referral",
+        f"De aanmelding is niet volledig of niet goed ingevuld. {problems}",
+        f"The referral is incomplete or not filled in correctly. {problems_en}",
+    )
+
+
 def retake_too_soon(possible_from: date) -> Rejection:
     return Rejection(
         "retake-too-soon",
@@ -106,17 +114,28 @@ class Policy:
     partners: dict[str, Partner]
     retake_after_months: int = 12
 
+    def sender(self, publisher: str, named_partner_id: str) -> str:
+        """The partner to answer: the one whose RabbitMQ user sent the message.
 
-def check_referral(referral: ReferralSubmitted, policy: Policy, publisher: str | None) -> Rejection | None:
-    """The first rule the referral itself breaks, or None. `publisher` is the AMQP user_id, if set.
+        Usually the partner the message names; when another partner's user sent it, the answer
+        goes to that partner, so that the sender hears why and the named partner hears nothing.
+        """
+        named = self.partners.get(named_partner_id)
+        if named is not None and named.amqp_user == publisher:
+            return named.id
+        return next((p.id for p in self.partners.values() if p.amqp_user == publisher), named_partner_id)
 
-    RabbitMQ has already checked a user_id against the connection's user, so when it is present
-    it says who really sent the message.
+
+def check_referral(referral: ReferralSubmitted, policy: Policy, publisher: str) -> Rejection | None:
+    """The first rule the referral itself breaks, or None. `publisher` is the AMQP user_id.
+
+    RabbitMQ has already checked the user_id against the connection's user, so it says who
+    really sent the message.
     """
     partner = policy.partners.get(referral.partner_id)
     if partner is None:
         return UNKNOWN_PARTNER
-    if publisher is not None and publisher != partner.amqp_user:
+    if publisher != partner.amqp_user:
         return PARTNER_MISMATCH
     offer = policy.courses.get(referral.course.type)
     if offer is None or not 1 <= referral.course.level <= offer.levels:

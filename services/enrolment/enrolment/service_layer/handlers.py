@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from pydantic import ValidationError
+
 from taalhuis_shared.events import (
     ContactPerson,
     CourseCompletedV1,
@@ -29,12 +31,16 @@ from taalhuis_shared.events import (
     PartnerContact,
     ReferralAccepted,
     ReferralRejected,
+    ReferralSubmitted,
     ReferralSubmittedV1,
+    ReferralWithdrawn,
     ReferralWithdrawnV1,
     SessionRescheduledV1,
     WithdrawalProcessed,
     new_event,
 )
+from taalhuis_shared.messaging.gate import Refused
+from taalhuis_shared.messaging.parking import describe_problems
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 
 from ..adapters.repository import EnrolmentRepository
@@ -54,7 +60,7 @@ def _language(code: str) -> Any:
 
 
 async def submit_referral(
-    event: ReferralSubmittedV1, uow: Uow, policy: model.Policy, publisher: str | None, today: date
+    event: ReferralSubmittedV1, uow: Uow, policy: model.Policy, publisher: str, today: date
 ) -> None:
     referral = event.data
     async with uow:
@@ -70,7 +76,8 @@ async def submit_referral(
                 uow, referral, policy, today
             )
         if rejection is not None:
-            await reject(referral, rejection, uow)
+            answer_to = policy.sender(publisher, referral.partner_id)
+            await reject(referral, rejection, uow, answer_to, referral.contact)
             return
         await accept(event, uow)
         await form_groups(uow, policy, referral.course.type)
@@ -88,22 +95,23 @@ async def _check_history(
     return model.check_retake(last_completed, today, policy.retake_after_months)
 
 
-async def reject(referral: Any, rejection: model.Rejection, uow: Uow) -> None:
-    log.info("referral %s/%s rejected: %s", referral.partner_id, referral.partner_referral_id, rejection.code)
+async def reject(
+    referral: Any, rejection: model.Rejection, uow: Uow, answer_to: str, contact: ContactPerson | None
+) -> None:
+    """Answer the partner that sent the referral (`answer_to`) why it is not accepted."""
+    log.info("referral %s/%s rejected: %s", answer_to, referral.partner_referral_id, rejection.code)
     if rejection is not model.DUPLICATE_REFERRAL:  # the history is the first referral's
-        await uow.repository.note(
-            referral.partner_id, referral.partner_referral_id, "rejected", rejection.code
-        )
+        await uow.repository.note(answer_to, referral.partner_referral_id, "rejected", rejection.code)
     await uow.publish(
         new_event(
             ReferralRejected(
-                partner_id=referral.partner_id,
+                partner_id=answer_to,
                 partner_referral_id=referral.partner_referral_id,
                 reason_code=rejection.code,
                 reason=rejection.reason,
                 reason_en=rejection.reason_en,
                 retake_possible_from=rejection.retake_possible_from,
-                contact=referral.contact,
+                contact=contact,
             ),
             source=SOURCE,
             subject=referral.partner_referral_id,
@@ -154,6 +162,29 @@ async def accept(event: ReferralSubmittedV1, uow: Uow) -> None:
 
 
 # --- capacity and groups -----------------------------------------------------------------------
+
+
+async def answer_invalid_referral(refused: Refused, uow: Uow, policy: model.Policy) -> bool:
+    """Tell a partner why its referral could not be read, when it can be told; False if not.
+
+    It can be told when the referral names its partner and the partner's own referral id
+    readably and was sent by that partner's user: the answer goes to that partner only.
+    """
+    envelope = refused.envelope
+    if envelope is None or refused.errors is None or envelope.type != ReferralSubmitted.event_type:
+        return False
+    try:
+        named = ReferralWithdrawn.model_validate(envelope.data)  # the two fields that identify it
+    except ValidationError:
+        return False
+    partner = policy.partners.get(named.partner_id)
+    if partner is None or partner.amqp_user != refused.publisher:
+        return False
+    problems, problems_en = describe_problems(refused.errors)
+    async with uow:
+        if await uow.first_time(envelope):
+            await reject(named, model.invalid_referral(problems, problems_en), uow, partner.id, None)
+    return True
 
 
 async def open_intake(event: IntakeOpenedV1, uow: Uow, policy: model.Policy) -> None:
@@ -349,15 +380,15 @@ WITHDRAWAL_OUTCOMES = {
 
 
 async def withdraw(
-    event: ReferralWithdrawnV1, uow: Uow, policy: model.Policy, publisher: str | None, today: date
+    event: ReferralWithdrawnV1, uow: Uow, policy: model.Policy, publisher: str, today: date
 ) -> None:
     request = event.data
+    answer_to = policy.sender(publisher, request.partner_id)
     async with uow:
         if not await uow.first_time(event):
             return
-        partner = policy.partners.get(request.partner_id)
         referral = await uow.repository.find(request.partner_id, request.partner_referral_id)
-        if partner is not None and publisher is not None and publisher != partner.amqp_user:
+        if answer_to != request.partner_id:
             outcome = "partner-mismatch"  # one partner may not withdraw another's employees
         elif referral is None:
             outcome = "not-found"
@@ -370,12 +401,12 @@ async def withdraw(
                 await uow.repository.note(
                     referral.partner_id, referral.partner_referral_id, "withdrawn", outcome
                 )
-        log.info("withdrawal of %s/%s: %s", request.partner_id, request.partner_referral_id, outcome)
+        log.info("withdrawal of %s/%s: %s", answer_to, request.partner_referral_id, outcome)
         reason, reason_en = WITHDRAWAL_OUTCOMES[outcome]
         await uow.publish(
             new_event(
                 WithdrawalProcessed(
-                    partner_id=request.partner_id,
+                    partner_id=answer_to,
                     partner_referral_id=request.partner_referral_id,
                     outcome=outcome,
                     reason=reason,

@@ -1,12 +1,12 @@
-"""Scheduling's subscriber and the events it publishes, as a FastStream router."""
+"""Scheduling on the bus: the events it takes and the events it publishes.
+
+Who may send each type is the trust table in `taalhuis_shared.messaging.trust`; the handlers for
+each type are wired in `bootstrap`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated
-
 from faststream.rabbit import RabbitRouter
-from pydantic import Field
 
 from taalhuis_shared.events import (
     CourseCompletedV1,
@@ -21,15 +21,9 @@ from taalhuis_shared.events import (
     SessionCancellationRequestedV1,
     SessionCancelledV1,
     SessionRescheduledV1,
-    type_of,
 )
-from taalhuis_shared.messaging.broker import SUBSCRIBER_OPTIONS, declare_publishers
-from taalhuis_shared.messaging.topology import Topology
+from taalhuis_shared.messaging.consumer import Consumer, consumer_router
 
-SchedulingEvent = Annotated[
-    GroupFilledV1 | GroupChangedV1 | MeasuresAnnouncedV1 | MeasuresLiftedV1 | SessionCancellationRequestedV1,
-    Field(discriminator="type"),
-]
 CONSUMES = [
     GroupFilledV1,
     GroupChangedV1,
@@ -46,24 +40,14 @@ PUBLISHES = [
     SessionRescheduledV1,
     CourseCompletedV1,
 ]
-ROUTING_KEYS = [type_of(envelope) for envelope in CONSUMES]
-
-Dispatch = Callable[[SchedulingEvent], Awaitable[None]]
 
 
-def build_router(topology: Topology, dispatch: Dispatch) -> RabbitRouter:
-    router = RabbitRouter()
-
-    @router.subscriber(
-        topology.queue(ROUTING_KEYS[0]),
-        topology.exchange(),
+def build_router(consumer: Consumer) -> RabbitRouter:
+    return consumer_router(
+        consumer,
+        consumes=CONSUMES,
         title="scheduling",
         description="Filled and changed groups from enrolment; measures and session cancellations "
         "from the coordinator.",
-        **SUBSCRIBER_OPTIONS,
+        publishes=PUBLISHES,
     )
-    async def on_event(event: SchedulingEvent) -> None:
-        await dispatch(event)
-
-    declare_publishers(router, topology, PUBLISHES)
-    return router

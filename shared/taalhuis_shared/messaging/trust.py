@@ -1,0 +1,75 @@
+"""Who may publish which event type: the trust boundary's table, and the deployment's users.
+
+RabbitMQ validates the AMQP `user_id` of every message against the connection's user, so a
+`user_id` is a proof of who sent it. The table below names, per event type, the *role* that may
+publish it; the deployment says which RabbitMQ users hold each role (`PUBLISHERS` setting, and
+the partners' users from enrolment's partner file). A message is acted on only when its user
+holds the role of its type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    PARTNER = "partner"
+    COORDINATOR = "coordinator"
+    ENROLMENT = "enrolment"
+    SCHEDULING = "scheduling"
+
+
+# The documented table (README "Event catalogue", AsyncAPI): every event type and who sends it.
+PUBLISHED_BY: Mapping[str, Role] = {
+    "ReferralSubmitted": Role.PARTNER,
+    "ReferralWithdrawn": Role.PARTNER,
+    "IntakeOpened": Role.COORDINATOR,
+    "EarlyClosureRequested": Role.COORDINATOR,
+    "MeasuresAnnounced": Role.COORDINATOR,
+    "MeasuresLifted": Role.COORDINATOR,
+    "SessionCancellationRequested": Role.COORDINATOR,
+    "ReferralAccepted": Role.ENROLMENT,
+    "ReferralRejected": Role.ENROLMENT,
+    "ParticipantPlaced": Role.ENROLMENT,
+    "WithdrawalProcessed": Role.ENROLMENT,
+    "GroupFilled": Role.ENROLMENT,
+    "GroupChanged": Role.ENROLMENT,
+    "EarlyClosureRefused": Role.ENROLMENT,
+    "CourseScheduled": Role.SCHEDULING,
+    "GroupUnschedulable": Role.SCHEDULING,
+    "SessionCancelled": Role.SCHEDULING,
+    "CoursePaused": Role.SCHEDULING,
+    "CourseResumed": Role.SCHEDULING,
+    "SessionRescheduled": Role.SCHEDULING,
+    "CourseCompleted": Role.SCHEDULING,
+}
+
+# The RabbitMQ users of `deploy/rabbitmq/definitions.json`, as compose runs the system.
+DEFAULT_USERS: Mapping[str, list[str]] = {
+    Role.COORDINATOR: ["coordinator"],
+    Role.ENROLMENT: ["enrolment"],
+    Role.SCHEDULING: ["scheduling"],
+}
+
+
+@dataclass(frozen=True)
+class Publishers:
+    """The RabbitMQ users of each role in this deployment."""
+
+    users: Mapping[Role, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, configured: Mapping[str, Iterable[str]], partner_users: Iterable[str] = ()) -> Publishers:
+        """From the `PUBLISHERS` setting (role -> users) and the partners' own users."""
+        unknown = set(configured) - {role.value for role in Role}
+        if unknown:
+            raise ValueError(f"PUBLISHERS names unknown roles {sorted(unknown)}; known: {list(Role)}")
+        users = {Role(role): frozenset(names) for role, names in configured.items()}
+        users[Role.PARTNER] = users.get(Role.PARTNER, frozenset()) | frozenset(partner_users)
+        return cls(users)
+
+    def may_publish(self, user: str, event_type: str) -> bool:
+        role = PUBLISHED_BY.get(event_type)
+        return role is not None and user in self.users.get(role, frozenset())
