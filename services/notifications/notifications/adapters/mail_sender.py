@@ -7,7 +7,9 @@ batch keeps two processes from composing the same batch.
 
 Sending is shaped like the shared outbox relay. Each mail is taken with `FOR UPDATE SKIP LOCKED`
 in a transaction of its own, so several processes share the work and a crash re-sends at most
-the one mail it was sending (with the same Message-ID). A temporary failure counts the attempt,
+the one mail it was sending (with the same Message-ID). A mail handed to SMTP whose marking fails
+(the database went away) is remembered in memory and marked first when the database is back, so
+it is not sent again. A temporary failure counts the attempt,
 keeps the error and waits a growing pause: SMTP being down delays mail, it never loses it. A
 recipient refused for good (5xx) is recorded as failed, and the coordinator is told once.
 """
@@ -92,6 +94,8 @@ class MailSender(PollingWorker):
         self._timezone = timezone
         self._send_timeout = send_timeout
         self._next_batch: asyncio.TimerHandle | None = None
+        # Mails handed to SMTP but not yet marked sent (mail id -> attempts): marked first.
+        self._handed_over: dict[int, int] = {}
 
     async def run_once(self) -> tuple[int, bool]:
         await self.compose_due()
@@ -199,10 +203,12 @@ class MailSender(PollingWorker):
         The round stops at the first temporary failure: when the server is down, the others
         would fail too. The failed mail waits its own pause, so the next round starts with others.
         """
+        await self._mark_handed_over()
         sent = 0
         while sent < self._batch_size:
             async with self._engine.begin() as connection:
                 outcome = await self._send_next(connection)
+            self._handed_over.clear()  # committed: the mail just sent is marked
             if outcome is None:
                 return sent, False
             if not outcome:
@@ -259,11 +265,26 @@ class MailSender(PollingWorker):
                 )
             )
             return False
+        self._handed_over[row.id] = attempts
         await connection.execute(
             update(mails).where(mails.c.id == row.id).values(sent_at=func.now(), attempts=attempts)
         )
         log.info("mail %s (%s to the %s) sent", row.id, row.kind, row.recipient_role)
         return True
+
+    async def _mark_handed_over(self) -> None:
+        """Mark the mails SMTP took while the database could not record it; before sending more."""
+        if not self._handed_over:
+            return
+        async with self._engine.begin() as connection:
+            for mail_id, attempts in self._handed_over.items():
+                await connection.execute(
+                    update(mails)
+                    .where(mails.c.id == mail_id, mails.c.sent_at.is_(None))
+                    .values(sent_at=func.now(), attempts=attempts)
+                )
+        log.info("%d mails handed over during a database outage marked sent", len(self._handed_over))
+        self._handed_over.clear()
 
     async def _record_refusal(
         self, connection: AsyncConnection, row: Any, attempts: int, error: Exception
