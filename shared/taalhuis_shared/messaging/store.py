@@ -3,6 +3,9 @@
 The inbox records every handled event (by source and id), so that a redelivered or republished
 event is recognised and changes nothing. The outbox holds the events a change causes until the
 relay has published them; published rows stay, with their time, for operations to look at.
+
+These definitions are what the code expects; each service's migrations create the tables with
+their own explicit operations, so a change here needs a new revision in every service.
 """
 
 from __future__ import annotations
@@ -52,11 +55,6 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text, nullable=True),
 )
-
-
-def create_messaging_tables(connection: Any) -> None:
-    """For a service's first migration: create the inbox and outbox tables."""
-    metadata.create_all(connection)
 
 
 async def first_time(connection: AsyncConnection, event: CloudEvent) -> bool:
