@@ -13,7 +13,10 @@ export NOTIFICATIONS_DATABASE_URL="${NOTIFICATIONS_DATABASE_URL:-$postgres/notif
 export AMQP_URL="${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/}"
 export SMTP_HOST="${SMTP_HOST:-127.0.0.1}"
 export SMTP_PORT="${SMTP_PORT:-1025}"
-# The local broker has only guest: the demo partner publishes as guest (see that file).
+# The local broker has only guest: guest holds every role, and the demo partner publishes as
+# guest (see that file).
+guest_everywhere='{"coordinator": ["guest"], "enrolment": ["guest"], "scheduling": ["guest"]}'
+export PUBLISHERS="${PUBLISHERS:-$guest_everywhere}"
 export ENROLMENT_FILE="${ENROLMENT_FILE:-$PWD/deploy/local/enrolment.yaml}"
 
 # The project's virtualenv first, so that `python` and `honcho` are its own.

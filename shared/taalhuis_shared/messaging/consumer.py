@@ -32,7 +32,7 @@ from ..events.envelope import CloudEvent
 from . import gate, parking
 from .broker import declare_publishers, decode_json
 from .topology import Topology
-from .trust import Publishers
+from .trust import PUBLISHED_BY, Publishers
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +200,10 @@ def consumer_router(
         topology.queue(consumer.routing_keys[0]),
         topology.exchange(),
         title=title,
-        description=description,
+        description=f"{description} Acted on only from the RabbitMQ users (AMQP `user_id`) of the "
+        "role that publishes each type: "
+        + ", ".join(f"{type_of(e)} ({PUBLISHED_BY[type_of(e)]})" for e in consumes)
+        + ".",
         decoder=decode_json,
         # An exception here means the database stayed away too long: back to the queue.
         ack_policy=AckPolicy.NACK_ON_ERROR,
