@@ -37,6 +37,7 @@ from enrolment.entrypoints.messaging import PUBLISHES as ENROLMENT_PUBLISHES
 from notifications.entrypoints.messaging import PUBLISHES as NOTIFICATIONS_PUBLISHES
 from scheduling.bootstrap import resources_of
 from scheduling.entrypoints.messaging import PUBLISHES as SCHEDULING_PUBLISHES
+from taalhuis_shared import runtime
 from taalhuis_shared.cli import load, to_events
 from taalhuis_shared.events import CATALOGUE, CloudEvent, IntakeOpenedV1, ReferralSubmittedV1, type_of
 from taalhuis_shared.messaging.topology import Topology
@@ -408,14 +409,14 @@ def declared(
 ) -> list[tuple[Topology, list[str]]]:
     """What each compose service declares at start: its topology, and the routing keys its queue is
     bound to. Its bootstrap builds the app from its compose environment (nothing connects);
-    `service_app`, which declares them on start, is replaced to see its arguments."""
+    `runtime.service_app`, which declares them on start, is replaced to see its arguments."""
     found = []
     for name, package in packages_run(services).items():
         bootstrap = importlib.import_module(f"{package}.bootstrap")
         seen: dict[str, Any] = {}
         with monkeypatch.context() as patch:
             settings = settings_from(settings_class(package), on_host(services[name]), patch)
-            patch.setattr(bootstrap, "service_app", seen.update)
+            patch.setattr(runtime, "service_app", seen.update)
             bootstrap.build_app(settings)
         assert seen["topology"].service == package
         found.append((seen["topology"], list(seen["routing_keys"])))
