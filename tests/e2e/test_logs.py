@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -61,7 +62,8 @@ async def test_a_full_run_at_debug_logs_no_names_references_or_addresses(
     monkeypatch.setenv("LOG_LEVEL", "DEBUG")
     monkeypatch.setenv("DIGEST_WINDOW", "1")  # the coordinator's summary of rejections is sent too
     tap = await open_tap(rabbit, namespace, ["CourseScheduled", "ReferralRejected"])
-    await system.start("enrolment", "scheduling", "notifications")
+    processes = [system.process(service) for service in ("enrolment", "scheduling", "notifications")]
+    await asyncio.gather(*(process.start() for process in processes))
     await publish(rabbit, namespace, intake_event(groups=1))
     invalid = referral(INVALID)
     invalid["data"]["contact"]["email"] = INVALID_EMAIL
@@ -83,11 +85,11 @@ async def test_a_full_run_at_debug_logs_no_names_references_or_addresses(
     )
     await eventually(system.quiet, timeout=30, what="outboxes and mail queue empty")
     await eventually(lambda: f"parking message {invalid['id']}" in logs_of(system), what="the parking")
-    for process in system.processes:
-        assert process.stop() == 0
+    # Stopped, so that what they log on the way out is searched too.
+    assert await asyncio.gather(*(asyncio.to_thread(process.stop) for process in processes)) == [0, 0, 0]
 
     # Each capture holds its service's DEBUG output, so the search below could find something.
-    for process in system.processes:
+    for process in processes:
         log = process.log_path.read_text(errors="replace")
         assert re.search(r" DEBUG \S+: ", log), f"no DEBUG line from {process.package}"
     logs = logs_of(system)
