@@ -14,9 +14,10 @@ Personal data could reach the logs in three ways; each is closed here or at its 
   pydantic ValidationError its input, an SMTP refusal the address; FastStream logs a failing
   handler's exception with its text. `WithoutExceptionTexts` keeps an exception's type, the
   place it was raised and its trace, and leaves out its text, except what is known to carry no
-  data: network and broker errors, PostgreSQL's error code and constraint, the SQL statement
-  (placeholders only), a ValidationError's field names. It sits on the root logger's handlers
-  and on FastStream's own loggers, which do not propagate to the root.
+  data: network and broker errors, PostgreSQL's message without its DETAIL (which quotes the
+  failing key or row), the SQL statement (placeholders only), a ValidationError's field names.
+  It sits on the root logger's handlers and on FastStream's own loggers, which do not
+  propagate to the root.
 - Our own lines carry ids, counts and codes, never names, addresses or partners' references.
 """
 
@@ -82,14 +83,20 @@ def summary(error: BaseException) -> str:
         )
         return "; ".join(fields)[:1000]
     if isinstance(error, asyncpg.PostgresError):
-        names = ("table_name", "column_name", "constraint_name")
-        found = [f"{name.split('_')[0]} {value}" for name in names if (value := getattr(error, name, None))]
-        return ", ".join([f"SQLSTATE {error.sqlstate}", *found])
+        code = f"SQLSTATE {error.sqlstate}"
+        # The message names tables, columns and constraints; the values are in its DETAIL, left
+        # out here. Only data exceptions (class 22: "invalid input syntax ...") quote a value.
+        message = str(getattr(error, "message", None) or "")
+        if message and not str(error.sqlstate).startswith("22"):
+            return f"{message.splitlines()[0][:300]} ({code})"
+        names = {"table": "table_name", "column": "column_name", "constraint": "constraint_name"}
+        found = [f"{word} {value}" for word, name in names.items() if (value := getattr(error, name, None))]
+        return ", ".join([code, *found])
     if isinstance(error, StatementError):
         return f"[SQL: {error.statement}]" if error.statement else LEFT_OUT
     if type(error).__module__.split(".")[0] in ("aiosmtplib", "smtplib"):
-        code = getattr(error, "code", None)  # the server's reply text may repeat the address
-        return f"SMTP reply {code}" if isinstance(code, int) else LEFT_OUT
+        reply = getattr(error, "code", None)  # the server's reply text may repeat the address
+        return f"SMTP reply {reply}" if isinstance(reply, int) else LEFT_OUT
     if isinstance(error, OSError | TimeoutError | AMQPError):
         return _text(error, str)  # servers, ports, reply codes: nothing from an event
     return LEFT_OUT

@@ -48,4 +48,5 @@ async def test_a_unique_violation_is_logged_without_the_key_or_the_parameters(da
     logged = output.getvalue()
     assert REFERENCE not in logged
     assert "IntegrityError: [SQL: INSERT INTO people (reference) VALUES ($1)]" in logged
-    assert "UniqueViolationError: SQLSTATE 23505, table people, constraint one_each" in logged
+    violation = 'UniqueViolationError: duplicate key value violates unique constraint "one_each"'
+    assert f"{violation} (SQLSTATE 23505)" in logged
