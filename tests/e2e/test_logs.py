@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from typing import Any
 
@@ -28,9 +29,11 @@ PEOPLE = [
     ("EMP-QX-4715", "Qxenia", "Terpstra-Qx", "PRM-QX-Vera-0005"),
     ("EMP-QX-4716", "Qxylon", "Hoogendoorn-Qx", "PRM-QX-Ursula-0006"),
 ]
-# Schema-invalid: its contact address is not an address; the message is parked.
+# Schema-invalid: its contact address is not an address; the partner is told so.
 INVALID = ("EMP-QX-4717", "Qxandrea", "Wijnbergen-Qx", "PRM-QX-Teun-0007")
 INVALID_EMAIL = "qx.ongeldig@@partner..example"
+# Not a CloudEvent at all: nobody to answer, so it is parked.
+STRAY = ("EMP-QX-4718", "Qxaviera", "Kloosterhuis-Qx", "PRM-QX-Sjaak-0008")
 
 
 def referral(person: tuple[str, str, str, str], **changes: Any) -> dict[str, Any]:
@@ -45,7 +48,7 @@ def personal_data() -> list[str]:
     """Everything personal the test sends: names, references, addresses, partner referral ids
     (a partner may build those from names, so the logs carry our own ids instead)."""
     values = [CONTACT["name"], CONTACT["email"], INVALID_EMAIL]
-    for reference, given, family, partner_referral_id in [*PEOPLE, INVALID]:
+    for reference, given, family, partner_referral_id in [*PEOPLE, INVALID, STRAY]:
         values += [reference, given, family, f"{given} {family[0]}.", partner_referral_id]
     values += CONTACT["name"].split()
     return values
@@ -68,6 +71,8 @@ async def test_a_full_run_at_debug_logs_no_names_references_or_addresses(
     invalid = referral(INVALID)
     invalid["data"]["contact"]["email"] = INVALID_EMAIL
     await publish(rabbit, namespace, invalid)
+    stray = referral(STRAY)["data"]
+    await publish(rabbit, namespace, json.dumps(stray).encode(), "ReferralSubmitted", "stray-qx-0008")
     for person in PEOPLE[:5]:
         await publish(rabbit, namespace, referral(person))
     await publish(rabbit, namespace, referral(PEOPLE[5], can_read_and_write_a_little=False))
@@ -84,7 +89,8 @@ async def test_a_full_run_at_debug_logs_no_names_references_or_addresses(
         what="mail to staff and the contact person",
     )
     await eventually(system.quiet, timeout=30, what="outboxes and mail queue empty")
-    await eventually(lambda: f"parking message {invalid['id']}" in logs_of(system), what="the parking")
+    await eventually(lambda: f"message {invalid['id']} refused" in logs_of(system), what="the refusal")
+    await eventually(lambda: "parking message stray-qx-0008" in logs_of(system), what="the parking")
     # Stopped, so that what they log on the way out is searched too.
     assert await asyncio.gather(*(asyncio.to_thread(process.stop) for process in processes)) == [0, 0, 0]
 
