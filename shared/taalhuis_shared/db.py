@@ -16,7 +16,10 @@ HEALTH_CHECK_TIMEOUT = 3.0
 
 
 def make_engine(database_url: str) -> AsyncEngine:
-    return create_async_engine(database_url, pool_size=5, max_overflow=5, pool_pre_ping=True)
+    # An error quotes its statement, but not the values bound to it: those are personal data.
+    return create_async_engine(
+        database_url, pool_size=5, max_overflow=5, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 async def database_answers(engine: AsyncEngine) -> bool:
@@ -32,7 +35,9 @@ async def database_answers(engine: AsyncEngine) -> bool:
 async def create_database_if_missing(database_url: str) -> None:
     """Create the service's database on first start (compose creates it already; local runs not)."""
     url = make_url(database_url)
-    admin = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = create_async_engine(
+        url.set(database="postgres"), isolation_level="AUTOCOMMIT", hide_parameters=True
+    )
     try:
         async with admin.connect() as connection:
             exists = await connection.scalar(
@@ -47,7 +52,7 @@ async def create_database_if_missing(database_url: str) -> None:
 async def upgrade_schema(database_url: str, migrations: Path) -> None:
     """Run the service's Alembic migrations to head; safe when several processes start at once."""
     await create_database_if_missing(database_url)
-    engine = create_async_engine(database_url)
+    engine = create_async_engine(database_url, hide_parameters=True)
     try:
         async with engine.begin() as connection:
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from pathlib import Path
 
 from taalhuis_shared.db import upgrade_schema
+from taalhuis_shared.logs import configure_logging
 
 from .bootstrap import build_app
 from .settings import Settings
@@ -14,7 +14,7 @@ from .settings import Settings
 
 async def main() -> None:
     settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     await upgrade_schema(settings.database_url, Path(__file__).parent / "migrations")
     await build_app(settings).run()
 

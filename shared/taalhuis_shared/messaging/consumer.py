@@ -29,6 +29,7 @@ from pydantic import Field, ValidationError
 
 from ..events.catalogue import type_of
 from ..events.envelope import CloudEvent
+from ..logs import summary
 from . import gate, parking
 from .broker import declare_publishers, decode_json
 from .topology import Topology
@@ -148,19 +149,19 @@ class Consumer:
 
 
 def describe_failure(error: BaseException) -> tuple[str, str]:
-    """The class and first line of the innermost cause; field names only for validation errors.
+    """The class and what may be told of the innermost cause; field names for validation errors.
 
     The innermost cause is the driver's own error (asyncpg's, not SQLAlchemy's wrapper, whose
-    text would carry the statement). Its message names no values: PostgreSQL puts the values of
-    a violated constraint in the error's detail, which is not used.
+    text would carry the statement). It is told as the logs tell it (`logs.summary`): PostgreSQL's
+    message without its detail (the values of a violated constraint), and no text at all of an
+    exception that might quote a value.
     """
     root = error
     while root.__cause__ is not None:
         root = root.__cause__
     if isinstance(root, ValidationError):
         return type(root).__name__, parking.field_errors(root)
-    text = str(root).splitlines()[0] if str(root) else ""
-    return type(root).__name__, text[:300]
+    return type(root).__name__, summary(root)
 
 
 def consumer_router(

@@ -40,9 +40,12 @@ class Unreadable:
 
 
 def field_errors(error: ValidationError) -> str:
-    # Field locations and messages only: the offending values may be personal data.
+    # Field locations and messages only: the offending values may be personal data. A value
+    # error's reason, after the colon, may quote the value (an e-mail address's domain).
     return "; ".join(
-        f"{'.'.join(str(part) for part in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors()
+        f"{'.'.join(str(part) for part in e['loc']) or '(root)'}: "
+        + (e["msg"].split(":")[0] if e["type"] == "value_error" else e["msg"])
+        for e in error.errors()
     )[:1000]
 
 

@@ -89,7 +89,8 @@ class OutboxRelay(PollingWorker):
                         timeout=self._publish_timeout,
                     )
                 except Exception as error:
-                    log.warning("outbox relay: publishing %s failed: %r", row.event_id, error)
+                    # The error's type: its text may quote the event (last_error keeps it, beside the body).
+                    log.warning("outbox relay: publishing %s failed: %s", row.event_id, type(error).__name__)
                     await connection.execute(
                         update(outbox)
                         .where(outbox.c.seq == row.seq)

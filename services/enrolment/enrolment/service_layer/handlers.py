@@ -76,6 +76,8 @@ async def submit_referral(
                 uow, referral, policy, today
             )
         if rejection is not None:
+            # The event id, not the partner's referral id: a partner may build that from a name.
+            log.info("referral event %s rejected: %s", event.id, rejection.code)
             answer_to = policy.sender(publisher, referral.partner_id)
             await reject(referral, rejection, uow, answer_to, referral.contact)
             return
@@ -99,7 +101,6 @@ async def reject(
     referral: Any, rejection: model.Rejection, uow: Uow, answer_to: str, contact: ContactPerson | None
 ) -> None:
     """Answer the partner that sent the referral (`answer_to`) why it is not accepted."""
-    log.info("referral %s/%s rejected: %s", answer_to, referral.partner_referral_id, rejection.code)
     if rejection is not model.DUPLICATE_REFERRAL:  # the history is the first referral's
         await uow.repository.note(answer_to, referral.partner_referral_id, "rejected", rejection.code)
     await uow.publish(
@@ -401,7 +402,8 @@ async def withdraw(
                 await uow.repository.note(
                     referral.partner_id, referral.partner_referral_id, "withdrawn", outcome
                 )
-        log.info("withdrawal of %s/%s: %s", answer_to, request.partner_referral_id, outcome)
+        referral_id = referral.id if referral is not None else None
+        log.info("withdrawal event %s (referral %s): %s", event.id, referral_id, outcome)
         reason, reason_en = WITHDRAWAL_OUTCOMES[outcome]
         await uow.publish(
             new_event(
