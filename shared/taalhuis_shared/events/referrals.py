@@ -64,6 +64,11 @@ class ReferralAccepted(EventData):
     language_group: Literal["NT1", "NT2"] | None = None
     waiting_position: int = Field(ge=1, description="Place on the waiting list for this course")
     contact: ContactPerson | None = Field(default=None, description="Who the answer is for")
+    contact_replaced: bool = Field(
+        default=False,
+        description="The referral named a contact address the partner did not configure; "
+        "`contact` is the partner's configured contact person instead",
+    )
 
 
 class ParticipantPlaced(EventData):
@@ -92,6 +97,11 @@ class ReferralRejected(EventData):
         default=None, description="For `retake-too-soon`: the first day a new referral can be accepted"
     )
     contact: ContactPerson | None = Field(default=None, description="Who the answer is for")
+    contact_replaced: bool = Field(
+        default=False,
+        description="The referral named a contact address the partner did not configure; "
+        "`contact` is the partner's configured contact person instead",
+    )
 
 
 class ReferralWithdrawn(EventData):
