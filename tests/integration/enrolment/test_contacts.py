@@ -45,7 +45,8 @@ async def test_a_referral_naming_an_outside_address_is_answered_to_the_configure
         "PRM-0003": (SANNE, False),
         "PRM-0004": (SANNE, False),
         "PRM-0005": (SANNE, True),  # rejected (municipality), and still not to the outside address
-        "PRM-0006": (None, False),  # an unknown partner configured no one: nobody is named
+        # Sent with promen's RabbitMQ user in an unknown partner's name: promen hears, at its own contact.
+        "PRM-0006": (SANNE, True),
     }
     assert answers["PRM-0005"]["reason_code"] == "municipality-not-served"
     [group] = tap.distinct("GroupFilled").values()
