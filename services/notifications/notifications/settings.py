@@ -27,7 +27,8 @@ class Settings(ServiceSettings):
     batch_window: float = 60.0
     # Seconds that rejected referrals are collected into the coordinator's summary (a day).
     digest_window: float = 86400.0
-    # The referral events name no contact person: partner id -> contact address, as JSON.
+    # For referral answers that name no contact person (an unknown partner, older events): partner
+    # id -> address, as JSON. Partners' contacts themselves are configured in enrolment's file.
     partner_contacts: dict[str, str] = {}
     # Recipients who read English: address -> "en", as JSON. Everyone else gets Dutch.
     recipient_languages: dict[str, Language] = {}

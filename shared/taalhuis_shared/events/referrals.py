@@ -63,7 +63,17 @@ class ReferralAccepted(EventData):
     course: CourseRef
     language_group: Literal["NT1", "NT2"] | None = None
     waiting_position: int = Field(ge=1, description="Place on the waiting list for this course")
-    contact: ContactPerson | None = Field(default=None, description="Who the answer is for")
+    contact: ContactPerson | None = Field(
+        default=None,
+        description="Who the answer is for: the contact person the referral named when the partner "
+        "configured that address (or its domain), else the partner's configured one; none for an "
+        "unknown partner",
+    )
+    contact_replaced: bool = Field(
+        default=False,
+        description="The referral named a contact address the partner did not configure; "
+        "`contact` is the partner's configured contact person instead",
+    )
 
 
 class ParticipantPlaced(EventData):
@@ -91,7 +101,17 @@ class ReferralRejected(EventData):
     retake_possible_from: date | None = Field(
         default=None, description="For `retake-too-soon`: the first day a new referral can be accepted"
     )
-    contact: ContactPerson | None = Field(default=None, description="Who the answer is for")
+    contact: ContactPerson | None = Field(
+        default=None,
+        description="Who the answer is for: the contact person the referral named when the partner "
+        "configured that address (or its domain), else the partner's configured one; none for an "
+        "unknown partner",
+    )
+    contact_replaced: bool = Field(
+        default=False,
+        description="The referral named a contact address the partner did not configure; "
+        "`contact` is the partner's configured contact person instead",
+    )
 
 
 class ReferralWithdrawn(EventData):

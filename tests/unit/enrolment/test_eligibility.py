@@ -111,7 +111,8 @@ def test_the_enrolment_file_is_checked_at_start(tmp_path: object) -> None:
     path.write_text(
         "courses: [{type: klik-en-tik, levels: 3}]\n"
         "default_municipalities: [Gouda]\n"
-        "partners: [{id: promen, name: Promen, courses: [excel]}]\n"
+        "partners: [{id: promen, name: Promen, courses: [excel],\n"
+        "            contacts: [{name: S, email: s@promen.example}]}]\n"
     )
     with pytest.raises(ValueError, match="excel"):
         load_policy(path)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from notifications.domain import mails
-from notifications.domain.notices import Audience, Notice, notices_for
+from notifications.domain.notices import Audience, Language, Notice, notices_for
 from taalhuis_shared.events import ContactPerson, EventData
 from tests.support.mime import calendars, events_of, html_part, text_part
 
@@ -163,3 +163,27 @@ def test_a_referral_answer_goes_to_the_contact_person_it_names() -> None:
     assert {n.recipient: n.role for n in notices(named, audience=Audience(c.COORDINATOR))} == {
         "jan.jansen@promen.example": "contact"
     }
+
+
+@pytest.mark.parametrize(
+    ("language", "note"),
+    [
+        ("nl", "bij deze aanmelding stond een ander e-mailadres voor de contactpersoon"),
+        ("en", "this referral named another e-mail address for the contact person"),
+    ],
+)
+def test_an_answer_sent_to_the_configured_contact_instead_says_why(language: Language, note: str) -> None:
+    sanne = ContactPerson(name="Sanne de Wit", email=c.PROMEN["email"])
+    replaced = {"contact": sanne, "contact_replaced": True}
+    answers = [
+        c.accepted(1).model_copy(update=replaced),
+        c.accepted(2).model_copy(update={"contact": sanne}),
+        c.rejected(3).model_copy(update=replaced),
+    ]
+    audience = Audience(c.COORDINATOR, languages={c.PROMEN["email"]: language})
+    found = [n for i, a in enumerate(answers) for n in notices(a, f"event-{i}", audience)]
+    message = received(found)[c.PROMEN["email"]]
+    for part in [text_part(message), html_part(message)]:
+        # The note stands under each replaced referral, and under no other.
+        items = part.split("PRM-")[1:]
+        assert [note in item for item in items] == [True, False, True], part

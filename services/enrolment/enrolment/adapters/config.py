@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from ..domain.model import CourseOffer, Partner, Policy
+from ..domain.model import Contact, CourseOffer, Partner, Policy
 
 
 class _Strict(BaseModel):
@@ -21,12 +22,27 @@ class _Course(_Strict):
     minimum_group_size: int = Field(default=3, ge=1)
 
 
+# A domain name such as `promen.nl`: letters, digits, hyphens, at least one dot; no `@`.
+Domain = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[\w-]+(\.[\w-]+)+$")
+]
+
+
+class _Contact(_Strict):
+    name: str = Field(min_length=1)
+    email: EmailStr
+
+
 class _Partner(_Strict):
     id: str = Field(min_length=1)
     name: str = Field(min_length=1)
     amqp_user: str | None = None
     municipalities: list[str] | None = None
     courses: list[str] | None = None
+    # Where mail about the partner's employees may go; a partner without contacts is refused.
+    contacts: list[_Contact] = Field(min_length=1)
+    # Any address in these domains is the partner's too (exactly the domain, not subdomains).
+    contact_domains: list[Domain] = Field(default_factory=list)
 
 
 class _File(_Strict):
@@ -56,5 +72,7 @@ def load_policy(path: Path) -> Policy:
                 m.strip().casefold() for m in p.municipalities or document.default_municipalities
             ),
             courses=frozenset(p.courses or courses),
+            contacts=tuple(Contact(c.name.strip(), str(c.email)) for c in p.contacts),
+            contact_domains=frozenset(d.casefold() for d in p.contact_domains),
         )
     return Policy(courses, partners, document.retake_after_months)

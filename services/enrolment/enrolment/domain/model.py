@@ -98,14 +98,52 @@ class CourseOffer:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """A partner's contact person: the one the library mails about the partner's employees."""
+
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
 class Partner:
-    """A partner organisation that may refer its employees."""
+    """A partner organisation that may refer its employees, and where mail about them may go."""
 
     id: str
     name: str
     amqp_user: str
     municipalities: frozenset[str]
     courses: frozenset[str]
+    contacts: tuple[Contact, ...]  # the first is used when a referral names another address
+    contact_domains: frozenset[str] = frozenset()  # casefolded; any address there is the partner's
+
+    def __post_init__(self) -> None:
+        if not self.contacts:
+            raise ValueError(f"partner {self.id}: at least one contact person is needed")
+
+
+@dataclass(frozen=True)
+class ContactChoice:
+    """The contact person a referral's mail goes to; `replaced` when it is not the one named."""
+
+    contact: Contact
+    replaced: bool
+
+
+def choose_contact(partner: Partner, named: Contact) -> ContactChoice:
+    """Mail goes only where the partner said: to the named contact person when their address is
+    one the partner configured or lies in one of its domains, otherwise to its first contact.
+
+    A configured address is used as configured (name included); a domain matches exactly, so
+    `promen.nl` does not admit `mail.promen.nl` or `promen.nl.example`.
+    """
+    address = named.email.strip().casefold()
+    for contact in partner.contacts:
+        if contact.email.casefold() == address:
+            return ContactChoice(contact, replaced=False)
+    if address.rpartition("@")[2] in partner.contact_domains:
+        return ContactChoice(named, replaced=False)
+    return ContactChoice(partner.contacts[0], replaced=True)
 
 
 @dataclass(frozen=True)

@@ -79,9 +79,10 @@ async def submit_referral(
             # The event id, not the partner's referral id: a partner may build that from a name.
             log.info("referral event %s rejected: %s", event.id, rejection.code)
             answer_to = policy.sender(publisher, referral.partner_id)
-            await reject(referral, rejection, uow, answer_to, referral.contact)
+            contact, replaced = _contact(policy, answer_to, referral)
+            await reject(referral, rejection, uow, answer_to, contact, replaced)
             return
-        await accept(event, uow)
+        await accept(event, uow, policy)
         await form_groups(uow, policy, referral.course.type)
 
 
@@ -97,10 +98,30 @@ async def _check_history(
     return model.check_retake(last_completed, today, policy.retake_after_months)
 
 
+def _contact(policy: model.Policy, partner_id: str, referral: Any) -> tuple[ContactPerson | None, bool]:
+    """Who hears about the referral: a contact person partner `partner_id` configured (none for
+    an unknown partner), and whether that replaced the one the referral named."""
+    partner = policy.partners.get(partner_id)
+    if partner is None:
+        return None, False
+    choice = model.choose_contact(partner, model.Contact(referral.contact.name, str(referral.contact.email)))
+    if choice.replaced:
+        log.info("a referral for partner %s names a contact it did not configure; used its own", partner_id)
+    return ContactPerson(name=choice.contact.name, email=choice.contact.email), choice.replaced
+
+
 async def reject(
-    referral: Any, rejection: model.Rejection, uow: Uow, answer_to: str, contact: ContactPerson | None
+    referral: Any,
+    rejection: model.Rejection,
+    uow: Uow,
+    answer_to: str,
+    contact: ContactPerson | None,
+    contact_replaced: bool = False,
 ) -> None:
-    """Answer the partner that sent the referral (`answer_to`) why it is not accepted."""
+    """Answer the partner that sent the referral (`answer_to`) why it is not accepted.
+
+    `contact` is one that partner configured (`_contact`), never simply the one the referral names.
+    """
     if rejection is not model.DUPLICATE_REFERRAL:  # the history is the first referral's
         await uow.repository.note(answer_to, referral.partner_referral_id, "rejected", rejection.code)
     await uow.publish(
@@ -113,6 +134,7 @@ async def reject(
                 reason_en=rejection.reason_en,
                 retake_possible_from=rejection.retake_possible_from,
                 contact=contact,
+                contact_replaced=contact_replaced,
             ),
             source=SOURCE,
             subject=referral.partner_referral_id,
@@ -120,8 +142,10 @@ async def reject(
     )
 
 
-async def accept(event: ReferralSubmittedV1, uow: Uow) -> None:
+async def accept(event: ReferralSubmittedV1, uow: Uow, policy: model.Policy) -> None:
     referral = event.data
+    contact, replaced = _contact(policy, referral.partner_id, referral)
+    assert contact is not None  # an accepted referral's partner is known
     referral_id = str(uuid.uuid4())
     language_group = referral.language_group or model.NO_LANGUAGE_GROUP
     arrival = await uow.repository.add_referral(
@@ -135,8 +159,8 @@ async def accept(event: ReferralSubmittedV1, uow: Uow) -> None:
         level=referral.course.level,
         language_group=language_group,
         preferred_locations=referral.preferred_locations,
-        contact_name=referral.contact.name,
-        contact_email=str(referral.contact.email),
+        contact_name=contact.name,
+        contact_email=str(contact.email),
     )
     position = await uow.repository.waiting_position(
         referral.course.type, referral.course.level, language_group, arrival
@@ -154,7 +178,8 @@ async def accept(event: ReferralSubmittedV1, uow: Uow) -> None:
                 course=referral.course,
                 language_group=referral.language_group,
                 waiting_position=position,
-                contact=referral.contact,
+                contact=contact,
+                contact_replaced=replaced,
             ),
             source=SOURCE,
             subject=referral.partner_referral_id,
@@ -184,7 +209,10 @@ async def answer_invalid_referral(refused: Refused, uow: Uow, policy: model.Poli
     problems, problems_en = describe_problems(refused.errors)
     async with uow:
         if await uow.first_time(envelope):
-            await reject(named, model.invalid_referral(problems, problems_en), uow, partner.id, None)
+            # Its contact may be what is wrong: the answer goes to the partner's own contact person.
+            first = partner.contacts[0]
+            contact = ContactPerson(name=first.name, email=first.email)
+            await reject(named, model.invalid_referral(problems, problems_en), uow, partner.id, contact)
     return True
 
 

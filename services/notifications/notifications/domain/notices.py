@@ -213,7 +213,12 @@ def notices_for(
 def _referral(origin: str, data: ReferralAccepted | ReferralRejected, audience: Audience) -> list[Notice]:
     out = _Notices(origin, "referrals", audience)
     reference = one_line(data.partner_referral_id)
-    payload: dict[str, Any] = {"event": data.event_type, "partner_referral_id": reference}
+    payload: dict[str, Any] = {
+        "event": data.event_type,
+        "partner_referral_id": reference,
+        # Enrolment sent the answer to the partner's configured contact, not the one named.
+        "contact_replaced": data.contact_replaced,
+    }
     if isinstance(data, ReferralAccepted):
         payload |= {
             "course": {"type": data.course.type, "level": data.course.level},
@@ -228,7 +233,9 @@ def _referral(origin: str, data: ReferralAccepted | ReferralRejected, audience: 
             if data.retake_possible_from
             else None,
         }
-    # The contact person named in the answer; the configured one for older events without it.
+    # The contact person enrolment chose (the partner's configured one when the referral named
+    # another address); PARTNER_CONTACTS only for answers that name none (unknown partners,
+    # events from before answers carried a contact).
     if data.contact is not None:
         out.add("contact", str(data.contact.email), data.contact.name, payload)
     elif contact := audience.partner_contacts.get(data.partner_id):
