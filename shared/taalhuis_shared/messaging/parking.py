@@ -8,10 +8,8 @@ does not park good messages; the queue's delivery limit parks it if the fault pe
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,21 +19,31 @@ from pydantic import ValidationError
 
 from ..events.catalogue import type_of
 from ..events.envelope import CloudEvent, event_key
+from .decoding import NOT_JSON, NUMBER_TOO_LONG, TOO_DEEP, TOO_LARGE, Unreadable, load_json
 from .topology import Topology
+
+__all__ = [
+    "NOT_CLOUDEVENT",
+    "NOT_JSON",
+    "NUMBER_TOO_LONG",
+    "SCHEMA_INVALID",
+    "TOO_DEEP",
+    "TOO_LARGE",
+    "UNKNOWN_TYPE",
+    "UNKNOWN_VERSION",
+    "Unreadable",
+    "accepted_by",
+    "classify",
+    "park",
+    "parking_middleware",
+]
 
 log = logging.getLogger(__name__)
 
-NOT_JSON = "not-json"
 NOT_CLOUDEVENT = "not-cloudevent"
 UNKNOWN_TYPE = "unknown-type"
 UNKNOWN_VERSION = "unknown-version"
 SCHEMA_INVALID = "schema-invalid"
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    reason: str
-    detail: str
 
 
 def _errors(error: ValidationError) -> str:
@@ -48,9 +56,9 @@ def _errors(error: ValidationError) -> str:
 def classify(body: bytes, accepted: Mapping[str, type[CloudEvent]]) -> Unreadable | None:
     """Why `body` is not an event this service accepts (keyed `Type.vN`), or None if it is."""
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return Unreadable(NOT_JSON, str(error)[:200])
+        document = load_json(body)
+    except Unreadable as unreadable:
+        return unreadable
     try:
         envelope = CloudEvent.model_validate(document)
     except ValidationError as error:

@@ -1,0 +1,99 @@
+"""Reading a message body as JSON, with guards against bodies made to hurt the reader.
+
+Python's `json` reads anything it is given: a body of many megabytes, nesting thousands of
+levels deep (`RecursionError`), integers of thousands of digits (`ValueError` past 4300 digits,
+and slow arithmetic below that), `NaN` and `Infinity`. `load_json` refuses each of these before
+or while parsing and raises one exception, `Unreadable`, with a stable reason code, so that
+the consumer parks the message with that reason at once instead of failing on every delivery.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, NoReturn
+
+# Every event that keeps to its contract's limits fits: the largest (a CourseScheduled with 20
+# sessions, each naming its own place, teacher and five volunteers, and every text at its limit)
+# is about 110 KB, and about 210 KB if every letter takes two bytes, as accented letters do in
+# UTF-8 (tests/unit/shared/test_limits.py keeps this true). An ordinary event is one to five
+# kilobytes. A bigger body cannot be a valid event, so it is refused before it is parsed.
+MAX_MESSAGE_BYTES = 256 * 1024
+# Our events nest four levels deep (envelope, data, a session, its teacher); 32 is generous.
+MAX_DEPTH = 32
+# No number in our contracts needs more (positions, levels, revisions); an int64 has 19.
+MAX_DIGITS = 20
+
+NOT_JSON = "not-json"
+TOO_LARGE = "too-large"
+TOO_DEEP = "too-deep"
+NUMBER_TOO_LONG = "number-too-long"
+
+
+class Unreadable(Exception):  # noqa: N818 - it names what the message is, and is also a verdict
+    """Why a message cannot be read: a stable reason code and a detail for operations.
+
+    The detail names positions, sizes and fields, never values: a body may hold personal data.
+    Raised by `load_json`, returned by `parking.classify`.
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unreadable) and (self.reason, self.detail) == (other.reason, other.detail)
+
+    def __hash__(self) -> int:
+        return hash((self.reason, self.detail))
+
+    def __repr__(self) -> str:
+        return f"Unreadable({self.reason!r}, {self.detail!r})"
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def nesting_depth(text: str) -> int:
+    """How deep arrays and objects nest in a JSON text, without parsing it (brackets in strings
+    do not count)."""
+    depth = deepest = 0
+    for bracket in _BRACKET.finditer(_STRING.sub("", text)):
+        if bracket.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise Unreadable(NUMBER_TOO_LONG, f"an integer has more than {MAX_DIGITS} digits")
+    return int(digits)
+
+
+def _constant(name: str) -> NoReturn:
+    raise Unreadable(NOT_JSON, f"{name} is not a JSON number")
+
+
+def load_json(body: bytes) -> Any:
+    """The JSON document in `body` (UTF-8), or `Unreadable` with the reason it cannot be read."""
+    if len(body) > MAX_MESSAGE_BYTES:
+        raise Unreadable(TOO_LARGE, f"{len(body)} bytes; at most {MAX_MESSAGE_BYTES}")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Unreadable(NOT_JSON, f"not UTF-8 at byte {error.start}") from None
+    depth = nesting_depth(text)
+    if depth > MAX_DEPTH:
+        raise Unreadable(TOO_DEEP, f"nested {depth} levels deep; at most {MAX_DEPTH}")
+    try:
+        return json.loads(text, parse_int=_integer, parse_constant=_constant)
+    except json.JSONDecodeError as error:
+        # Its message says what was expected where (line, column), and quotes nothing.
+        raise Unreadable(NOT_JSON, str(error)[:200]) from None
+    except (RecursionError, ValueError) as error:  # the guards above should leave nothing here
+        raise Unreadable(NOT_JSON, type(error).__name__) from None
