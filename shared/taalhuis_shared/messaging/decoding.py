@@ -52,21 +52,25 @@ class Unreadable(Exception):  # noqa: N818 - it names what the message is, and i
         return f"Unreadable({self.reason!r}, {self.detail!r})"
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
+# A JSON string, written so that the regex engine does not backtrack: runs of plain characters,
+# each escape taken as a pair.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_PAIR = re.compile(r"\(\)")
+_AS_PARENTHESES = str.maketrans("[{]}", "(())")
 
 
-def nesting_depth(text: str) -> int:
-    """How deep arrays and objects nest in a JSON text, without parsing it (brackets in strings
-    do not count)."""
-    depth = deepest = 0
-    for bracket in _BRACKET.finditer(_STRING.sub("", text)):
-        if bracket.group() in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
+def nests_deeper_than(text: str, limit: int) -> bool:
+    """Whether arrays and objects in a JSON text nest more than `limit` levels, found without
+    parsing it (brackets inside strings do not count). Each pass removes the innermost pairs,
+    so the work is at most `limit` passes over the brackets, all in the regex engine."""
+    brackets = _NOT_BRACKETS.sub("", _STRING.sub("", text)).translate(_AS_PARENTHESES)
+    for _ in range(limit):
+        brackets, removed = _PAIR.subn("", brackets)
+        if not removed:
+            # What is left is never closed: `)))(((`. Every open one left is inside the others.
+            return brackets.count("(") > limit
+    return "(" in brackets
 
 
 def _integer(digits: str) -> int:
@@ -87,9 +91,8 @@ def load_json(body: bytes) -> Any:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise Unreadable(NOT_JSON, f"not UTF-8 at byte {error.start}") from None
-    depth = nesting_depth(text)
-    if depth > MAX_DEPTH:
-        raise Unreadable(TOO_DEEP, f"nested {depth} levels deep; at most {MAX_DEPTH}")
+    if nests_deeper_than(text, MAX_DEPTH):
+        raise Unreadable(TOO_DEEP, f"arrays and objects nested more than {MAX_DEPTH} levels deep")
     try:
         return json.loads(text, parse_int=_integer, parse_constant=_constant)
     except json.JSONDecodeError as error:
