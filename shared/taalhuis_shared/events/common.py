@@ -42,7 +42,8 @@ def _too_long(max_length: int) -> PydanticCustomError:
 
 
 def _has_control(value: str, allowed: frozenset[str] = frozenset()) -> bool:
-    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in value)
+    # Cs: a lone surrogate (JSON `"\ud800"`) cannot be written as UTF-8 to a database or a queue.
+    return any(unicodedata.category(c) in ("Cc", "Cs") and c not in allowed for c in value)
 
 
 def _normalised(max_length: int, *, spaces: bool) -> Callable[[Any], Any]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from .common import (
@@ -55,6 +55,12 @@ class ReferralSubmitted(EventData):
         examples=[["Bibliotheek Gouda", "Promen Gouda"]],
     )
     contact: ContactPerson
+
+    @field_validator("municipality_of_residence", "municipality_of_work", mode="before")
+    @classmethod
+    def _blank_is_absent(cls, value: Any) -> Any:
+        # Partners' systems send an empty field for "not known"; the rule below then applies.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _lives_or_works_somewhere(self) -> ReferralSubmitted:

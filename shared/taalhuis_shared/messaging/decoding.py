@@ -94,9 +94,15 @@ def load_json(body: bytes) -> Any:
     if nests_deeper_than(text, MAX_DEPTH):
         raise Unreadable(TOO_DEEP, f"arrays and objects nested more than {MAX_DEPTH} levels deep")
     try:
-        return json.loads(text, parse_int=_integer, parse_constant=_constant)
+        document = json.loads(text, parse_int=_integer, parse_constant=_constant)
     except json.JSONDecodeError as error:
         # Its message says what was expected where (line, column), and quotes nothing.
         raise Unreadable(NOT_JSON, str(error)[:200]) from None
     except (RecursionError, ValueError) as error:  # the guards above should leave nothing here
         raise Unreadable(NOT_JSON, type(error).__name__) from None
+    try:
+        # An escaped lone surrogate (`"\ud800"`) parses, but no database or queue can take it.
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise Unreadable(NOT_JSON, "a string holds a lone surrogate (\\ud800-\\udfff)") from None
+    return document

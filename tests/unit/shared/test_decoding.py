@@ -40,6 +40,9 @@ HOSTILE = [
     pytest.param(b'{"n": -Infinity}', decoding.NOT_JSON, id="Infinity"),
     pytest.param(b"\xff\xfe{}", decoding.NOT_JSON, id="not UTF-8"),
     pytest.param(b'{"a": "\x00"}', decoding.NOT_JSON, id="raw NUL in a string"),
+    pytest.param(b'{"a": "x\\ud800y"}', decoding.NOT_JSON, id="lone surrogate"),
+    pytest.param(b'{"\\udfff": 1}', decoding.NOT_JSON, id="lone surrogate in a key"),
+    pytest.param(b'{"a": "\\ud83d\\ude00"}', None, id="a surrogate pair is an emoji"),
 ]
 
 

@@ -70,7 +70,7 @@ def test_an_ordinary_referral_is_far_below_the_message_limit() -> None:
 
 
 def problems(error: ValidationError) -> set[tuple[str, str]]:
-    return {(str(e["loc"][-1]), e["type"]) for e in error.errors()}
+    return {(str(e["loc"][-1]) if e["loc"] else "", e["type"]) for e in error.errors()}
 
 
 def refused(**changes: Any) -> set[tuple[str, str]]:
@@ -87,6 +87,18 @@ def test_a_nul_byte_in_a_name_is_refused() -> None:
     assert refused(participant=with_participant(given_name="Ahmed\x00")) == {
         ("given_name", "control_characters")
     }
+
+
+def test_a_lone_surrogate_in_a_name_is_refused() -> None:
+    assert refused(participant=with_participant(given_name="Ahmed\ud800")) == {
+        ("given_name", "control_characters")
+    }
+
+
+def test_an_empty_municipality_is_absent_and_one_of_the_two_is_needed() -> None:
+    referral = ReferralSubmitted.model_validate(referral_data(1, municipality_of_work=" "))
+    assert referral.municipality_of_work is None
+    assert refused(municipality_of_residence="", municipality_of_work=None) == {("", "municipality_missing")}
 
 
 def test_a_name_of_a_megabyte_is_refused_as_too_long() -> None:
