@@ -23,6 +23,7 @@ from enrolment.entrypoints import messaging as enrolment
 from notifications.entrypoints import messaging as notifications
 from scheduling.entrypoints import messaging as scheduling
 from taalhuis_shared.messaging.consumer import Consumer
+from taalhuis_shared.messaging.decoding import MAX_DEPTH, MAX_DIGITS, MAX_MESSAGE_BYTES
 from taalhuis_shared.messaging.topology import Topology
 from taalhuis_shared.messaging.trust import Publishers
 
@@ -61,7 +62,15 @@ def build_document() -> str:
                 "Events between the Taalhuis services and partners' systems. Every message is a "
                 "CloudEvent 1.0 in JSON structured mode (content type application/cloudevents+json); "
                 "the AMQP message_id is the CloudEvents id. The data contract version is the "
-                "`dataversion` extension attribute."
+                "`dataversion` extension attribute. Limits: a message body is at most "
+                f"{MAX_MESSAGE_BYTES // 1024} KiB of UTF-8 JSON, nests at most {MAX_DEPTH} levels "
+                f"deep, and has no integer of more than {MAX_DIGITS} digits (nor NaN or Infinity); "
+                "otherwise it is parked unread. Every string and list has the maximum its schema "
+                "gives. Ids, codes and names contain no control characters (free text may hold "
+                "line breaks and tabs); ids and codes contain no spaces. Ids are normalised (Unicode "
+                "NFKC, invisible format characters such as zero-width spaces removed, surrounding "
+                "white space stripped), and enrolment compares partner referral ids and employee "
+                "references without regard to case."
             ),
         ),
     )

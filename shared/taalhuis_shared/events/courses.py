@@ -4,10 +4,27 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from .common import CourseRef, GroupMember, PartnerContact
+from .common import (
+    MAX_LOCATIONS,
+    MAX_PEOPLE,
+    MAX_SESSIONS,
+    MAX_VOLUNTEERS,
+    Code,
+    CourseRef,
+    Email,
+    GroupMember,
+    Identifier,
+    Name,
+    PartnerContact,
+    ShortName,
+    Text,
+)
 from .envelope import EventData
+
+REVISION_MAX = 10_000  # a session moved or cancelled this often is a fault, not a plan
+IPADS_MAX = 1_000
 
 
 class StaffMember(BaseModel):
@@ -15,8 +32,8 @@ class StaffMember(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    name: str
-    email: EmailStr
+    name: Name
+    email: Email
 
 
 class Teacher(StaffMember):
@@ -26,8 +43,8 @@ class Teacher(StaffMember):
 class Location(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    name: str = Field(examples=["Bibliotheek Gouda, De Chocoladefabriek"])
-    address: str = Field(examples=["Klein Amerika 20, 2803 PK Gouda"])
+    name: Name = Field(examples=["Bibliotheek Gouda, De Chocoladefabriek"])
+    address: Name = Field(examples=["Klein Amerika 20, 2803 PK Gouda"])
 
 
 class Session(BaseModel):
@@ -35,16 +52,20 @@ class Session(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, le=MAX_SESSIONS)
     start: AwareDatetime
     end: AwareDatetime
-    session_id: str | None = None
-    revision: int = Field(default=0, ge=0, description="Raised each time the session moves or is cancelled")
+    session_id: Identifier | None = None
+    revision: int = Field(
+        default=0, ge=0, le=REVISION_MAX, description="Raised each time the session moves or is cancelled"
+    )
     location: Location | None = Field(default=None, description="When it differs from the course's")
-    room: str | None = None
+    room: ShortName | None = None
     teacher: Teacher | None = Field(default=None, description="When it differs from the course's")
-    volunteers: list[StaffMember] = Field(default_factory=list)
-    ipads: int = Field(default=0, ge=0, description="iPads to bring; 0 where the location has its own")
+    volunteers: list[StaffMember] = Field(default_factory=list, max_length=MAX_VOLUNTEERS)
+    ipads: int = Field(
+        default=0, ge=0, le=IPADS_MAX, description="iPads to bring; 0 where the location has its own"
+    )
     setup_start: AwareDatetime | None = Field(
         default=None, description="When setting up the iPads starts, for a session outside the library"
     )
@@ -55,14 +76,14 @@ class CourseScheduled(EventData):
 
     event_type = "CourseScheduled"
 
-    course_id: str
-    group_id: str
+    course_id: Identifier
+    group_id: Identifier
     course: CourseRef
     location: Location
     teacher: Teacher
-    sessions: list[Session] = Field(min_length=1)
-    participants: list[GroupMember]
-    contacts: list[PartnerContact]
+    sessions: list[Session] = Field(min_length=1, max_length=MAX_SESSIONS)
+    participants: list[GroupMember] = Field(max_length=MAX_PEOPLE)
+    contacts: list[PartnerContact] = Field(max_length=MAX_PEOPLE)
 
 
 class CourseCompleted(EventData):
@@ -70,11 +91,11 @@ class CourseCompleted(EventData):
 
     event_type = "CourseCompleted"
 
-    course_id: str
-    group_id: str
+    course_id: Identifier
+    group_id: Identifier
     course: CourseRef
     completed_on: date
-    participants: list[GroupMember]
+    participants: list[GroupMember] = Field(max_length=MAX_PEOPLE)
 
 
 class SessionCancelled(EventData):
@@ -82,17 +103,17 @@ class SessionCancelled(EventData):
 
     event_type = "SessionCancelled"
 
-    course_id: str
-    group_id: str
+    course_id: Identifier
+    group_id: Identifier
     course: CourseRef
     session: Session
-    reason_code: str = Field(examples=["measures"])
-    reason: str = Field(description="Plain Dutch")
-    measure_id: str | None = None
+    reason_code: Code = Field(examples=["measures"])
+    reason: Text = Field(description="Plain Dutch")
+    measure_id: Identifier | None = None
     location: Location
     teacher: Teacher
-    participants: list[GroupMember]
-    contacts: list[PartnerContact]
+    participants: list[GroupMember] = Field(max_length=MAX_PEOPLE)
+    contacts: list[PartnerContact] = Field(max_length=MAX_PEOPLE)
 
 
 class CoursePaused(EventData):
@@ -100,15 +121,15 @@ class CoursePaused(EventData):
 
     event_type = "CoursePaused"
 
-    course_id: str
-    group_id: str
+    course_id: Identifier
+    group_id: Identifier
     course: CourseRef
-    measure_id: str
-    reason: str
-    sessions_remaining: int = Field(ge=0)
+    measure_id: Identifier
+    reason: Text
+    sessions_remaining: int = Field(ge=0, le=MAX_SESSIONS)
     location: Location
     teacher: Teacher
-    contacts: list[PartnerContact]
+    contacts: list[PartnerContact] = Field(max_length=MAX_PEOPLE)
 
 
 class CourseResumed(EventData):
@@ -116,15 +137,17 @@ class CourseResumed(EventData):
 
     event_type = "CourseResumed"
 
-    course_id: str
-    group_id: str
+    course_id: Identifier
+    group_id: Identifier
     course: CourseRef
-    measure_id: str
-    sessions: list[Session] = Field(description="The sessions still to follow, with their new dates")
+    measure_id: Identifier
+    sessions: list[Session] = Field(
+        max_length=MAX_SESSIONS, description="The sessions still to follow, with their new dates"
+    )
     location: Location
     teacher: Teacher
-    participants: list[GroupMember]
-    contacts: list[PartnerContact]
+    participants: list[GroupMember] = Field(max_length=MAX_PEOPLE)
+    contacts: list[PartnerContact] = Field(max_length=MAX_PEOPLE)
 
 
 class SessionRescheduled(EventData):
@@ -132,16 +155,16 @@ class SessionRescheduled(EventData):
 
     event_type = "SessionRescheduled"
 
-    course_id: str
-    group_id: str
+    course_id: Identifier
+    group_id: Identifier
     course: CourseRef
     session: Session
     previous_start: AwareDatetime
-    reason_code: str = Field(examples=["measures-lifted", "catch-up"])
+    reason_code: Code = Field(examples=["measures-lifted", "catch-up"])
     location: Location
     teacher: Teacher
-    participants: list[GroupMember]
-    contacts: list[PartnerContact]
+    participants: list[GroupMember] = Field(max_length=MAX_PEOPLE)
+    contacts: list[PartnerContact] = Field(max_length=MAX_PEOPLE)
 
 
 class MeasuresAnnounced(EventData):
@@ -149,11 +172,13 @@ class MeasuresAnnounced(EventData):
 
     event_type = "MeasuresAnnounced"
 
-    measure_id: str = Field(min_length=1, max_length=100)
+    measure_id: Identifier
     from_date: date
     until_date: date | None = Field(default=None, description="Last day of the measure; open ended if absent")
-    locations: list[str] = Field(default_factory=list, description="Location ids; all locations when empty")
-    reason: str = Field(min_length=1, max_length=500)
+    locations: list[Identifier] = Field(
+        default_factory=list, max_length=MAX_LOCATIONS, description="Location ids; all locations when empty"
+    )
+    reason: Text
 
 
 class MeasuresLifted(EventData):
@@ -161,7 +186,7 @@ class MeasuresLifted(EventData):
 
     event_type = "MeasuresLifted"
 
-    measure_id: str = Field(min_length=1, max_length=100)
+    measure_id: Identifier
     from_date: date
 
 
@@ -170,6 +195,6 @@ class SessionCancellationRequested(EventData):
 
     event_type = "SessionCancellationRequested"
 
-    session_id: str = Field(min_length=1)
-    reason_code: str = Field(examples=["teacher-ill", "room-unavailable"])
-    reason: str = Field(min_length=1, max_length=500)
+    session_id: Identifier
+    reason_code: Code = Field(examples=["teacher-ill", "room-unavailable"])
+    reason: Text

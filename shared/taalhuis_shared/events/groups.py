@@ -7,7 +7,18 @@ from typing import Literal
 
 from pydantic import Field
 
-from .common import CourseRef, GroupMember, PartnerContact
+from .common import (
+    MAX_LOCATIONS,
+    MAX_PEOPLE,
+    MAX_PREFERRED_LOCATIONS,
+    Code,
+    CourseRef,
+    GroupMember,
+    Identifier,
+    Name,
+    PartnerContact,
+    Text,
+)
 from .envelope import EventData
 
 
@@ -16,17 +27,22 @@ class GroupFilled(EventData):
 
     event_type = "GroupFilled"
 
-    group_id: str
+    group_id: Identifier
     course: CourseRef
     language_group: Literal["NT1", "NT2"] | None = None
-    capacity: int = Field(ge=1)
-    participants: list[GroupMember] = Field(min_length=1)
-    contacts: list[PartnerContact] = Field(min_length=1)
+    capacity: int = Field(ge=1, le=MAX_PEOPLE)
+    participants: list[GroupMember] = Field(min_length=1, max_length=MAX_PEOPLE)
+    contacts: list[PartnerContact] = Field(min_length=1, max_length=MAX_PEOPLE)
     closed_early: bool = Field(default=False, description="Formed by the coordinator below capacity")
     earliest_start: date | None = Field(default=None, description="From the intake the group came from")
-    locations: list[str] = Field(default_factory=list, description="Where the intake offers courses")
-    preferred_locations: list[str] = Field(
-        default_factory=list, description="The participants' preferences, most wanted first"
+    locations: list[Name] = Field(
+        default_factory=list, max_length=MAX_LOCATIONS, description="Where the intake offers courses"
+    )
+    preferred_locations: list[Name] = Field(
+        default_factory=list,
+        # Every participant's own preferences together.
+        max_length=MAX_PEOPLE * MAX_PREFERRED_LOCATIONS,
+        description="The participants' preferences, most wanted first",
     )
 
 
@@ -35,12 +51,12 @@ class GroupChanged(EventData):
 
     event_type = "GroupChanged"
 
-    group_id: str
+    group_id: Identifier
     course: CourseRef
-    removed: list[GroupMember]
-    added: list[GroupMember]
-    participants: list[GroupMember]
-    contacts: list[PartnerContact]
+    removed: list[GroupMember] = Field(max_length=MAX_PEOPLE)
+    added: list[GroupMember] = Field(max_length=MAX_PEOPLE)
+    participants: list[GroupMember] = Field(max_length=MAX_PEOPLE)
+    contacts: list[PartnerContact] = Field(max_length=MAX_PEOPLE)
 
 
 class IntakeOpened(EventData):
@@ -48,11 +64,13 @@ class IntakeOpened(EventData):
 
     event_type = "IntakeOpened"
 
-    intake_id: str = Field(min_length=1, max_length=100, examples=["2027-Q1-klik-en-tik"])
-    course_type: str = Field(min_length=1, max_length=50, examples=["klik-en-tik"])
+    intake_id: Identifier = Field(examples=["2027-Q1-klik-en-tik"])
+    course_type: Code = Field(examples=["klik-en-tik"])
     groups: int = Field(ge=1, le=50)
     from_date: date
-    locations: list[str] = Field(default_factory=list, examples=[["Bibliotheek Gouda"]])
+    locations: list[Name] = Field(
+        default_factory=list, max_length=MAX_LOCATIONS, examples=[["Bibliotheek Gouda"]]
+    )
 
 
 class EarlyClosureRequested(EventData):
@@ -71,9 +89,9 @@ class EarlyClosureRefused(EventData):
 
     course: CourseRef
     language_group: Literal["NT1", "NT2"] | None = None
-    reason_code: str = Field(examples=["too-few-waiting"])
-    reason: str
-    reason_en: str
+    reason_code: Code = Field(examples=["too-few-waiting"])
+    reason: Text
+    reason_en: Text
 
 
 class GroupUnschedulable(EventData):
@@ -81,10 +99,10 @@ class GroupUnschedulable(EventData):
 
     event_type = "GroupUnschedulable"
 
-    group_id: str
+    group_id: Identifier
     course: CourseRef
-    reason_code: str = Field(examples=["no-free-slot"])
-    reason: str = Field(description="Plain Dutch, for the coordinator")
-    reason_en: str
-    course_id: str | None = Field(default=None, description="Set when a planned course cannot resume")
-    session_id: str | None = Field(default=None, description="Set when one session gets no catch-up")
+    reason_code: Code = Field(examples=["no-free-slot"])
+    reason: Text = Field(description="Plain Dutch, for the coordinator")
+    reason_en: Text
+    course_id: Identifier | None = Field(default=None, description="Set when a planned course cannot resume")
+    session_id: Identifier | None = Field(default=None, description="Set when one session gets no catch-up")

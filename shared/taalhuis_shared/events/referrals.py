@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from .common import ContactPerson, CourseRef
+from .common import (
+    MAX_PREFERRED_LOCATIONS,
+    Code,
+    ContactPerson,
+    CourseRef,
+    Identifier,
+    Name,
+    ShortName,
+    Text,
+)
 from .envelope import EventData
 
-# Surrounding white space is removed; what remains must not be empty.
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+WAITING_POSITION_MAX = 1_000_000
 
 
 class Participant(BaseModel):
@@ -19,9 +28,9 @@ class Participant(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    employee_reference: Name = Field(max_length=100)
-    given_name: Name = Field(max_length=100)
-    family_name: Name = Field(max_length=100)
+    employee_reference: Identifier = Field(examples=["E-10231"])
+    given_name: ShortName
+    family_name: ShortName
 
 
 class ReferralSubmitted(EventData):
@@ -29,26 +38,37 @@ class ReferralSubmitted(EventData):
 
     event_type = "ReferralSubmitted"
 
-    partner_id: str = Field(min_length=1, max_length=100, examples=["promen"])
-    partner_referral_id: str = Field(min_length=1, max_length=100, examples=["PRM-2026-0001"])
+    partner_id: Identifier = Field(examples=["promen"])
+    partner_referral_id: Identifier = Field(examples=["PRM-2026-0001"])
     participant: Participant
     course: CourseRef
-    municipality_of_residence: str | None = Field(default=None, max_length=100)
-    municipality_of_work: str | None = Field(default=None, max_length=100)
+    municipality_of_residence: ShortName | None = None
+    municipality_of_work: ShortName | None = None
     can_read_and_write_a_little: bool
     consent_to_share_data: bool
     language_group: Literal["NT1", "NT2"] | None = Field(
         default=None, description="NT1: Dutch mother tongue; NT2: Dutch as a second language"
     )
-    preferred_locations: list[str] = Field(
-        default_factory=list, max_length=5, examples=[["Bibliotheek Gouda", "Promen Gouda"]]
+    preferred_locations: list[Name] = Field(
+        default_factory=list,
+        max_length=MAX_PREFERRED_LOCATIONS,
+        examples=[["Bibliotheek Gouda", "Promen Gouda"]],
     )
     contact: ContactPerson
+
+    @field_validator("municipality_of_residence", "municipality_of_work", mode="before")
+    @classmethod
+    def _blank_is_absent(cls, value: Any) -> Any:
+        # Partners' systems send an empty field for "not known"; the rule below then applies.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _lives_or_works_somewhere(self) -> ReferralSubmitted:
         if not (self.municipality_of_residence or self.municipality_of_work):
-            raise ValueError("municipality_of_residence or municipality_of_work is required")
+            # Its own error type, so that a rejection can say in plain words what is missing.
+            raise PydanticCustomError(
+                "municipality_missing", "municipality_of_residence or municipality_of_work is required"
+            )
         return self
 
 
@@ -57,12 +77,14 @@ class ReferralAccepted(EventData):
 
     event_type = "ReferralAccepted"
 
-    referral_id: str
-    partner_id: str
-    partner_referral_id: str
+    referral_id: Identifier
+    partner_id: Identifier
+    partner_referral_id: Identifier
     course: CourseRef
     language_group: Literal["NT1", "NT2"] | None = None
-    waiting_position: int = Field(ge=1, description="Place on the waiting list for this course")
+    waiting_position: int = Field(
+        ge=1, le=WAITING_POSITION_MAX, description="Place on the waiting list for this course"
+    )
     contact: ContactPerson | None = Field(
         default=None,
         description="Who the answer is for: the contact person the referral named when the partner "
@@ -81,11 +103,11 @@ class ParticipantPlaced(EventData):
 
     event_type = "ParticipantPlaced"
 
-    referral_id: str
-    partner_id: str
-    partner_referral_id: str
+    referral_id: Identifier
+    partner_id: Identifier
+    partner_referral_id: Identifier
     course: CourseRef
-    group_id: str
+    group_id: Identifier
 
 
 class ReferralRejected(EventData):
@@ -93,11 +115,11 @@ class ReferralRejected(EventData):
 
     event_type = "ReferralRejected"
 
-    partner_id: str
-    partner_referral_id: str
-    reason_code: str = Field(examples=["municipality-not-served"])
-    reason: str = Field(description="Plain Dutch, for the partner's contact person")
-    reason_en: str = Field(description="The same in English")
+    partner_id: Identifier
+    partner_referral_id: Identifier
+    reason_code: Code = Field(examples=["municipality-not-served"])
+    reason: Text = Field(description="Plain Dutch, for the partner's contact person")
+    reason_en: Text = Field(description="The same in English")
     retake_possible_from: date | None = Field(
         default=None, description="For `retake-too-soon`: the first day a new referral can be accepted"
     )
@@ -119,8 +141,8 @@ class ReferralWithdrawn(EventData):
 
     event_type = "ReferralWithdrawn"
 
-    partner_id: str = Field(min_length=1, max_length=100)
-    partner_referral_id: str = Field(min_length=1, max_length=100)
+    partner_id: Identifier
+    partner_referral_id: Identifier
 
 
 class WithdrawalProcessed(EventData):
@@ -128,8 +150,8 @@ class WithdrawalProcessed(EventData):
 
     event_type = "WithdrawalProcessed"
 
-    partner_id: str
-    partner_referral_id: str
-    outcome: str = Field(examples=["removed-from-waiting-list"])
-    reason: str = Field(description="Plain Dutch, for the partner's contact person")
-    reason_en: str
+    partner_id: Identifier
+    partner_referral_id: Identifier
+    outcome: Code = Field(examples=["removed-from-waiting-list"])
+    reason: Text = Field(description="Plain Dutch, for the partner's contact person")
+    reason_en: Text

@@ -8,7 +8,6 @@ that type, and only then the schema of `data`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from pydantic import ValidationError
 
 from ..events.envelope import CloudEvent
 from . import parking
+from .decoding import Unreadable, load_json
 from .trust import Publishers
 
 
@@ -78,6 +78,6 @@ def admit(
 
 def _load(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return Refused(parking.NOT_JSON, str(error)[:200])
+        return load_json(body)
+    except Unreadable as unreadable:
+        return Refused(unreadable.reason, unreadable.detail)

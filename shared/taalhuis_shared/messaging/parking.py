@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,11 +17,32 @@ from pydantic import ValidationError
 
 from ..events.catalogue import type_of
 from ..events.envelope import CloudEvent, event_key
+from ..events.problems import describe_errors
+from .decoding import NOT_JSON, NUMBER_TOO_LONG, TOO_DEEP, TOO_LARGE, Unreadable
 from .topology import Topology
+
+__all__ = [
+    "HANDLING_FAILED",
+    "NOT_ALLOWED",
+    "NOT_CLOUDEVENT",
+    "NOT_JSON",
+    "NO_USER_ID",
+    "NUMBER_TOO_LONG",
+    "SCHEMA_INVALID",
+    "TOO_DEEP",
+    "TOO_LARGE",
+    "TYPE_MISMATCH",
+    "UNKNOWN_TYPE",
+    "UNKNOWN_VERSION",
+    "Unreadable",
+    "accepted_by",
+    "describe_problems",
+    "field_errors",
+    "park",
+]
 
 log = logging.getLogger(__name__)
 
-NOT_JSON = "not-json"
 NOT_CLOUDEVENT = "not-cloudevent"
 UNKNOWN_TYPE = "unknown-type"
 UNKNOWN_VERSION = "unknown-version"
@@ -31,12 +51,6 @@ TYPE_MISMATCH = "type-mismatch"  # the routing key is not the body's type
 NO_USER_ID = "no-user-id"  # nobody can be told who sent it
 NOT_ALLOWED = "not-allowed"  # its user may not publish this type
 HANDLING_FAILED = "handling-failed"  # handling kept failing while the database answered
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    reason: str
-    detail: str
 
 
 def field_errors(error: ValidationError) -> str:
@@ -51,8 +65,7 @@ def field_errors(error: ValidationError) -> str:
 
 def describe_problems(error: ValidationError) -> tuple[str, str]:
     """What is wrong with a message's data, for its sender (Dutch, English); never the values."""
-    problems = field_errors(error)
-    return f"Wat niet klopt: {problems}.", f"What is wrong: {problems}."
+    return describe_errors(error)
 
 
 def accepted_by(*envelopes: type[CloudEvent]) -> dict[str, type[CloudEvent]]:

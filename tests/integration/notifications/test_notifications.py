@@ -242,11 +242,19 @@ async def test_mails_wait_while_smtp_is_down_and_each_arrives_once(engine: Async
 async def test_a_name_with_a_line_break_injects_nothing_and_is_escaped(
     engine: AsyncEngine, smtp: SmtpServer
 ) -> None:
+    # The contract refuses control characters at the door; this is the second line of defence,
+    # so the event is changed after validation (model_copy does not validate).
     evil = "Eva\r\nBcc: x@example.org <b>"
-    participants = c.members()
-    participants[0]["display_name"] = evil
-    staff = {"name": evil, "email": c.TEACHER}
-    await handle(engine, c.course(participants=participants, teacher=staff))
+    course = c.course()
+    [first, *others] = course.participants
+    course = course.model_copy(
+        update={
+            "participants": [first.model_copy(update={"display_name": evil}), *others],
+            "teacher": course.teacher.model_copy(update={"name": evil}),
+        }
+    )
+    envelope = ENVELOPE.validate_python(c.event(c.course()))
+    await notify(envelope.model_copy(update={"data": course}), unit_of_work(engine), AUDIENCE)
     await deliver(engine, smtp)
 
     assert recipients(smtp) == Counter([*STAFF, *CONTACTS, c.COORDINATOR])

@@ -114,12 +114,23 @@ def test_a_teacher_who_reads_english_gets_english() -> None:
 
 
 def test_names_with_line_breaks_inject_no_header_and_are_escaped_in_html() -> None:
+    # The contract refuses control characters at the door; this is the second line of defence,
+    # so the event is changed after validation (model_copy does not validate).
     evil = "Eva\r\nBcc: x@example.org <b>"
-    data = c.course_data()
-    data["participants"][0]["display_name"] = evil
-    data["contacts"][0]["contact"]["name"] = evil
-    data["teacher"]["name"] = evil
-    found = received(notices(c.course(**{k: data[k] for k in ["participants", "contacts", "teacher"]})))
+    course = c.course()
+    [first, *others] = course.participants
+    [contact, *other_contacts] = course.contacts
+    course = course.model_copy(
+        update={
+            "participants": [first.model_copy(update={"display_name": evil}), *others],
+            "contacts": [
+                contact.model_copy(update={"contact": contact.contact.model_copy(update={"name": evil})}),
+                *other_contacts,
+            ],
+            "teacher": course.teacher.model_copy(update={"name": evil}),
+        }
+    )
+    found = received(notices(course))
     for message in found.values():
         assert message["Bcc"] is None
         assert "Bcc" not in message
@@ -150,8 +161,9 @@ def test_the_message_id_depends_on_the_notices_only() -> None:
 
 
 def test_subjects_from_event_text_hold_no_line_break() -> None:
-    data = c.course_data(course={"type": "klik\r\nBcc: x@example.org", "level": 1})
-    for message in received(notices(c.course(course=data["course"]))).values():
+    course = c.course()
+    evil = course.course.model_copy(update={"type": "klik\r\nBcc: x@example.org"})
+    for message in received(notices(course.model_copy(update={"course": evil}))).values():
         assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
         assert message["Bcc"] is None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, text, update
+from sqlalchemy import ColumnElement, Row, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -13,6 +13,11 @@ from ..domain.model import WaitingList
 from .tables import groups, history, intakes, referrals
 
 ACTIVE = ("waiting", "placed")
+
+
+def _same(column: ColumnElement[str], value: str) -> ColumnElement[bool]:
+    """A partner's id of something, compared without regard to case, as the indexes are built."""
+    return func.lower(column) == func.lower(value)
 
 
 class EnrolmentRepository:
@@ -36,7 +41,7 @@ class EnrolmentRepository:
             await self._connection.execute(
                 select(referrals)
                 .where(referrals.c.partner_id == partner_id)
-                .where(referrals.c.partner_referral_id == partner_referral_id)
+                .where(_same(referrals.c.partner_referral_id, partner_referral_id))
             )
         ).first()
 
@@ -47,7 +52,7 @@ class EnrolmentRepository:
             select(func.count())
             .select_from(history)
             .where(history.c.partner_id == partner_id)
-            .where(history.c.partner_referral_id == partner_referral_id)
+            .where(_same(history.c.partner_referral_id, partner_referral_id))
         )
         return bool(noted)
 
@@ -56,7 +61,7 @@ class EnrolmentRepository:
             select(func.count())
             .select_from(referrals)
             .where(referrals.c.partner_id == partner_id)
-            .where(referrals.c.employee_reference == employee)
+            .where(_same(referrals.c.employee_reference, employee))
             .where(referrals.c.course_type == course_type)
             .where(referrals.c.level == level)
             .where(referrals.c.status.in_(ACTIVE))
@@ -69,7 +74,7 @@ class EnrolmentRepository:
         completed: date | None = await self._connection.scalar(
             select(func.max(referrals.c.completed_on))
             .where(referrals.c.partner_id == partner_id)
-            .where(referrals.c.employee_reference == employee)
+            .where(_same(referrals.c.employee_reference, employee))
             .where(referrals.c.course_type == course_type)
             .where(referrals.c.level == level)
             .where(referrals.c.status == "completed")

@@ -3,6 +3,10 @@
 The group invariants live here, not only in code: a participant holds a numbered seat in a group,
 seats are unique per group and never above the group's capacity (a check over a composite
 foreign key that copies the capacity), and a person waits for or follows a course only once.
+
+A partner's referral ids and employee references are compared without regard to case
+(`lower()`, with indexes on it), so `PRM-1` and `prm-1` are one referral and `E-7` and `e-7` one
+person; the columns keep the partner's own spelling, which the answers echo back.
 """
 
 from __future__ import annotations
@@ -83,23 +87,12 @@ referrals = Table(
     Column("seat", Integer, nullable=True),
     Column("accepted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("completed_on", Date, nullable=True),
-    UniqueConstraint("partner_id", "partner_referral_id", name="one_referral_per_partner_id"),
     UniqueConstraint("group_id", "seat", name="one_participant_per_seat"),
     ForeignKeyConstraint(["group_id", "group_capacity"], ["groups.id", "groups.capacity"]),
     CheckConstraint("seat BETWEEN 1 AND group_capacity", name="seat_within_capacity"),
     CheckConstraint("(group_id IS NULL) = (seat IS NULL)", name="seat_with_group"),
     CheckConstraint("status <> 'waiting' OR group_id IS NULL", name="waiting_without_group"),
     CheckConstraint("status <> 'placed' OR group_id IS NOT NULL", name="placed_in_a_group"),
-    # A person waits for, or follows, the same course only once at a time.
-    Index(
-        "one_active_enrolment_per_course",
-        "partner_id",
-        "employee_reference",
-        "course_type",
-        "level",
-        unique=True,
-        postgresql_where=text("status IN ('waiting', 'placed')"),
-    ),
     Index(
         "waiting_lists",
         "course_type",
@@ -119,5 +112,23 @@ history = Table(
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("what", String(40), nullable=False),
     Column("detail", Text, nullable=False, server_default=""),
-    Index("history_of_referral", "partner_id", "partner_referral_id"),
 )
+
+# One referral per partner referral id, in any case.
+Index(
+    "one_referral_per_partner_id_in_any_case",
+    referrals.c.partner_id,
+    func.lower(referrals.c.partner_referral_id),
+    unique=True,
+)
+# A person waits for, or follows, the same course only once at a time.
+Index(
+    "one_active_enrolment_per_course_in_any_case",
+    referrals.c.partner_id,
+    func.lower(referrals.c.employee_reference),
+    referrals.c.course_type,
+    referrals.c.level,
+    unique=True,
+    postgresql_where=text("status IN ('waiting', 'placed')"),
+)
+Index("history_of_referral_in_any_case", history.c.partner_id, func.lower(history.c.partner_referral_id))
