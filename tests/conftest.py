@@ -3,7 +3,8 @@
 RabbitMQ and PostgreSQL come from `AMQP_URL` and `DATABASE_URL` when set (the database URL
 names the server; each test makes databases of its own). Without them, and with a Docker
 engine present, the compose file's `rabbitmq` and `postgres` services are started with
-testcontainers. Otherwise the defaults are the local servers on 127.0.0.1.
+testcontainers, connecting as the RabbitMQ admin that compose creates from the environment.
+Otherwise the defaults are the local servers on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import shutil
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import aio_pika
 import pytest
 from aio_pika.abc import AbstractRobustConnection
+from dotenv import dotenv_values
 
 from tests.support.broker import Namespace, delete_namespace
 from tests.support.databases import Databases
@@ -41,6 +44,16 @@ def _docker_engine_present() -> bool:
     return subprocess.run(["docker", "info"], capture_output=True, check=False).returncode == 0
 
 
+def _rabbitmq_admin() -> tuple[str, str]:
+    """The compose RabbitMQ's admin, as the compose file takes it: RABBITMQ_ADMIN_USER and
+    RABBITMQ_ADMIN_PASSWORD from the environment, else from the operator's `.env`; without a
+    password there, one made up for this run (the repository holds none)."""
+    dotenv = {key: value for key, value in dotenv_values(ROOT / ".env").items() if value}
+    user = os.environ.get("RABBITMQ_ADMIN_USER") or dotenv.get("RABBITMQ_ADMIN_USER") or "admin"
+    password = os.environ.get("RABBITMQ_ADMIN_PASSWORD") or dotenv.get("RABBITMQ_ADMIN_PASSWORD")
+    return user, password or secrets.token_urlsafe(24)
+
+
 @pytest.fixture(scope="session")
 def servers() -> Iterator[tuple[str, str]]:
     """(AMQP URL, PostgreSQL server URL) of the servers this run uses."""
@@ -49,13 +62,24 @@ def servers() -> Iterator[tuple[str, str]]:
     if amqp is None and database is None and _docker_engine_present():
         from testcontainers.compose import DockerCompose
 
-        with DockerCompose(ROOT, services=["rabbitmq", "postgres"], wait=True) as compose:
-            rabbit_port = compose.get_service_port("rabbitmq", 5672)
-            pg_port = compose.get_service_port("postgres", 5432)
-            yield (
-                f"amqp://admin:taalhuis-admin-demo@127.0.0.1:{rabbit_port}/",
-                f"postgresql+asyncpg://postgres:postgres-demo@127.0.0.1:{pg_port}/postgres",
-            )
+        admin, password = _rabbitmq_admin()
+        # Compose takes the admin from the environment before `.env`: the same value both ways.
+        saved = {key: os.environ.get(key) for key in ("RABBITMQ_ADMIN_USER", "RABBITMQ_ADMIN_PASSWORD")}
+        os.environ.update(RABBITMQ_ADMIN_USER=admin, RABBITMQ_ADMIN_PASSWORD=password)
+        try:
+            with DockerCompose(ROOT, services=["rabbitmq", "postgres"], wait=True) as compose:
+                rabbit_port = compose.get_service_port("rabbitmq", 5672)
+                pg_port = compose.get_service_port("postgres", 5432)
+                yield (
+                    f"amqp://{admin}:{quote(password, safe='')}@127.0.0.1:{rabbit_port}/",
+                    f"postgresql+asyncpg://postgres:postgres-demo@127.0.0.1:{pg_port}/postgres",
+                )
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
         return
     yield (
         amqp or "amqp://guest:guest@127.0.0.1:5672/",

@@ -1,12 +1,15 @@
 """Reading received e-mails as a mail program would: text and HTML parts, calendar attachments.
 
-Also an SMTP server that refuses some recipients for good (550), as for a wrong address.
+Also an SMTP server that refuses some recipients for good (550), as for a wrong address, and
+one that offers STARTTLS and notes which mails came over TLS.
 """
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -65,3 +68,28 @@ class RefusingSmtpServer(SmtpServer):
         self.refusing = RefusingMailbox(refused=refused)
         self.mailbox = self.refusing
         self._controller = Controller(self.refusing, hostname="127.0.0.1", port=self.port)
+
+
+@dataclass
+class TlsMailbox(Mailbox):
+    """Notes, for each mail received, whether its connection was upgraded with STARTTLS."""
+
+    over_tls: list[bool] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+        self.over_tls.append(session.ssl is not None)
+        return await super().handle_DATA(server, session, envelope)
+
+
+class StartTlsSmtpServer(SmtpServer):
+    """Offers STARTTLS with the given certificate; does not demand it."""
+
+    def __init__(self, certificate: Path, key: Path) -> None:
+        super().__init__()
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(certificate, key)
+        self.tls_mailbox = TlsMailbox()
+        self.mailbox = self.tls_mailbox
+        self._controller = Controller(
+            self.tls_mailbox, hostname="127.0.0.1", port=self.port, tls_context=context
+        )

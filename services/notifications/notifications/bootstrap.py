@@ -47,7 +47,7 @@ def mail_sender(settings: Settings, engine: AsyncEngine) -> MailSender:
         settings.smtp_port,
         settings.smtp_username,
         settings.smtp_password,
-        settings.smtp_starttls,
+        settings.smtp_tls,
     )
     return MailSender(
         engine,

@@ -6,6 +6,8 @@ from typing import Literal
 
 from taalhuis_shared.messaging.settings import ServiceSettings
 
+from .adapters.mail_sender import SmtpTls
+
 Language = Literal["nl", "en"]
 
 
@@ -16,8 +18,11 @@ class Settings(ServiceSettings):
     mail_from: str = "taalhuis@bibliotheekgouda.nl"
     smtp_username: str | None = None
     smtp_password: str | None = None
-    # True demands STARTTLS; False sends in plain text, as to a relay on the same host or network.
-    smtp_starttls: bool = False
+    # `opportunistic` upgrades with STARTTLS when the server offers it, `required` sends nothing
+    # without it, `off` never upgrades (a relay on the same host). With TLS the server's
+    # certificate is checked: a server offering STARTTLS with a certificate that does not verify
+    # gets no mail until that is fixed (or this is `off`).
+    smtp_tls: SmtpTls = "opportunistic"
     mail_poll_interval: float = 1.0
     # Session times in the e-mails are written in this zone.
     timezone: str = "Europe/Amsterdam"

@@ -54,8 +54,15 @@ class Topology:
             "x-dead-letter-routing-key": self.queue_name,
             # A message whose handling keeps failing is parked after this many deliveries.
             "x-delivery-limit": self.delivery_limit,
-            # Dead-lettering itself must not lose messages.
+            # Dead-lettering itself must not lose messages. RabbitMQ does at-least-once
+            # dead-lettering only with overflow `reject-publish` (else it falls back to at-most-once).
             "x-dead-letter-strategy": "at-least-once",
+            # A bound on the backlog of a service that is down for long: far above any real one,
+            # some 100 MB at about 1 KB an event. When full, RabbitMQ refuses new events with a negative
+            # publisher confirm: the publishing service's outbox keeps them and retries, so they
+            # wait in PostgreSQL instead of filling the broker's disk. Other queues the refused
+            # event reached get it again on the retry (consumers are idempotent on the event id).
+            "x-max-length": 100_000,
             "x-overflow": "reject-publish",
         }
 

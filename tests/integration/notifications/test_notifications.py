@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any, Union
 from zoneinfo import ZoneInfo
 
 import pytest
 from aio_pika.abc import AbstractRobustConnection
-from pydantic import Field, TypeAdapter
+from pydantic import Field, TypeAdapter, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from notifications.adapters.mail_sender import MailSender, MailServer
+from notifications.adapters.mail_sender import MailSender, MailServer, SmtpTls
 from notifications.adapters.repository import NoticeRepository
 from notifications.adapters.tables import mails, notices
 from notifications.bootstrap import build_app
@@ -26,7 +28,14 @@ from notifications.settings import Settings
 from taalhuis_shared.events import ContactPerson, EventData
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from tests.support.broker import Namespace, publish
-from tests.support.mime import RefusingSmtpServer, calendars, events_of, html_part, text_part
+from tests.support.mime import (
+    RefusingSmtpServer,
+    StartTlsSmtpServer,
+    calendars,
+    events_of,
+    html_part,
+    text_part,
+)
 from tests.support.smtp import SmtpServer
 from tests.support.waiting import eventually
 from tests.unit.notifications import courses as c
@@ -73,14 +82,18 @@ async def quiet(engine: AsyncEngine) -> bool:
     return open_notices == 0 and open_mails == 0
 
 
-def sender_for(engine: AsyncEngine, port: int, poll_interval: float = 0.05) -> MailSender:
-    server = MailServer("127.0.0.1", port)
+def sender_for(
+    engine: AsyncEngine, port: int, poll_interval: float = 0.05, tls: SmtpTls = "opportunistic"
+) -> MailSender:
+    server = MailServer("127.0.0.1", port, tls=tls)
     return MailSender(engine, server, mail_from=MAIL_FROM, audience=AUDIENCE, poll_interval=poll_interval)
 
 
 @asynccontextmanager
-async def running_sender(engine: AsyncEngine, port: int) -> AsyncIterator[MailSender]:
-    sender = sender_for(engine, port)
+async def running_sender(
+    engine: AsyncEngine, port: int, tls: SmtpTls = "opportunistic"
+) -> AsyncIterator[MailSender]:
+    sender = sender_for(engine, port, tls=tls)
     sender.start()
     try:
         yield sender
@@ -362,3 +375,94 @@ async def test_a_batch_that_cannot_be_composed_is_set_aside_and_other_mail_still
     assert "sanné@promen.example" not in recipients(smtp)
     view = await show_all(engine)
     assert "sanné@promen.example" in view.split("Niet te maken", 1)[1]
+
+
+# --- SMTP_TLS: when the connection to the SMTP server is encrypted ------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key (openssl, as on every machine here)."""
+    directory = tmp_path_factory.mktemp("smtp-tls")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture
+def starttls_smtp(certificate: tuple[Path, Path]) -> Iterator[StartTlsSmtpServer]:
+    """A running SMTP server that offers STARTTLS (and accepts plain text too)."""
+    server = StartTlsSmtpServer(*certificate)
+    server.start()
+    yield server
+    server.stop()
+
+
+async def every_mail_tried_none_sent(engine: AsyncEngine) -> list[Any]:
+    async def tried() -> bool:
+        rows = await stored_mails(engine)
+        return bool(rows) and all(r.attempts > 0 and r.sent_at is None and r.last_error for r in rows)
+
+    await eventually(tried, what="every mail tried and kept")
+    return await stored_mails(engine)
+
+
+async def test_opportunistic_tls_upgrades_when_the_server_offers_starttls(
+    engine: AsyncEngine,
+    starttls_smtp: StartTlsSmtpServer,
+    certificate: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The test's own certificate authority is the only one trusted, as a real one would be.
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    await handle(engine, c.course())
+    async with running_sender(engine, starttls_smtp.port, tls="opportunistic"):
+        await eventually(lambda: quiet(engine), what="every mail sent")
+    assert recipients(starttls_smtp) == Counter([*STAFF, *CONTACTS, c.COORDINATOR])
+    assert starttls_smtp.tls_mailbox.over_tls == [True] * len(starttls_smtp.mailbox.messages)
+
+
+async def test_opportunistic_tls_never_falls_back_to_plain_text_on_a_bad_certificate(
+    engine: AsyncEngine, starttls_smtp: StartTlsSmtpServer
+) -> None:
+    # Nothing trusts the self-signed certificate: the upgrade fails and the mail waits.
+    await handle(engine, c.unschedulable())
+    async with running_sender(engine, starttls_smtp.port, tls="opportunistic"):
+        rows = await every_mail_tried_none_sent(engine)
+    assert starttls_smtp.mailbox.messages == []
+    assert all("CERTIFICATE_VERIFY_FAILED" in row.last_error for row in rows), [r.last_error for r in rows]
+
+
+async def test_tls_off_sends_in_plain_text_even_when_starttls_is_offered(
+    engine: AsyncEngine, starttls_smtp: StartTlsSmtpServer
+) -> None:
+    await handle(engine, c.unschedulable())
+    async with running_sender(engine, starttls_smtp.port, tls="off"):
+        await eventually(lambda: quiet(engine), what="every mail sent")
+    assert recipients(starttls_smtp) == Counter([c.COORDINATOR])
+    assert starttls_smtp.tls_mailbox.over_tls == [False]
+
+
+async def test_tls_required_sends_nothing_to_a_server_without_starttls(
+    engine: AsyncEngine, smtp: SmtpServer
+) -> None:
+    await handle(engine, c.unschedulable())
+    async with running_sender(engine, smtp.port, tls="required"):
+        rows = await every_mail_tried_none_sent(engine)
+    assert smtp.mailbox.messages == []
+    assert all("STARTTLS" in row.last_error for row in rows), [r.last_error for r in rows]
+
+
+def test_tls_is_opportunistic_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SMTP_TLS", raising=False)
+    assert Settings(database_url="postgresql+asyncpg://x@h/notifications").smtp_tls == "opportunistic"
+    monkeypatch.setenv("SMTP_TLS", "required")
+    assert Settings(database_url="postgresql+asyncpg://x@h/notifications").smtp_tls == "required"
+    monkeypatch.setenv("SMTP_TLS", "false")
+    with pytest.raises(ValidationError):
+        Settings(database_url="postgresql+asyncpg://x@h/notifications")

@@ -22,7 +22,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
@@ -43,15 +43,22 @@ MAX_MAIL_PAUSE = 300.0
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
+# When the connection is upgraded with STARTTLS (the setting SMTP_TLS).
+SmtpTls = Literal["opportunistic", "required", "off"]
+# aiosmtplib's `start_tls`: None upgrades when the server offers STARTTLS (and sends in plain text
+# when it does not), True fails unless the upgrade succeeds, False never upgrades.
+START_TLS: Mapping[SmtpTls, bool | None] = {"opportunistic": None, "required": True, "off": False}
+
+
 @dataclass(frozen=True)
 class MailServer:
-    """Where and how to hand over mail: host, port, optional login, and whether to demand STARTTLS."""
+    """Where and how to hand over mail: host, port, optional login, and when to use STARTTLS."""
 
     host: str
     port: int
     username: str | None = None
     password: str | None = None
-    starttls: bool = False
+    tls: SmtpTls = "opportunistic"
 
 
 def refused_for_good(error: Exception) -> bool:
@@ -240,7 +247,7 @@ class MailSender(PollingWorker):
                 port=self._server.port,
                 username=self._server.username,
                 password=self._server.password,
-                start_tls=self._server.starttls,
+                start_tls=START_TLS[self._server.tls],
                 timeout=self._send_timeout,
             )
         except Exception as error:
