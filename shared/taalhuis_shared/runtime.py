@@ -12,14 +12,15 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from faststream import FastStream
 from faststream.rabbit import RabbitBroker, RabbitRouter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .db import database_answers
+from .db import database_answers, upgrade_schema
 from .events.envelope import CloudEvent
+from .logs import configure_logging
 from .messaging.consumer import Answer, Consumer, Handler
 from .messaging.settings import ServiceSettings
 from .messaging.topology import Topology
@@ -136,3 +137,22 @@ def is_healthy(path: Path, max_age: float = 3 * HEARTBEAT_EVERY) -> bool:
         return time.time() - float(path.read_text()) < max_age
     except (OSError, ValueError):
         return False
+
+
+def run_service(
+    settings_class: Callable[[], ServiceSettings],
+    build_app: Callable[[Any], FastStream],
+    migrations: Path,
+) -> None:
+    """The `python -m <service>` of every service: settings, logging, schema to head, consume.
+
+    Runs until SIGTERM; a mistake in the settings or the service's files stops it here, at start.
+    """
+
+    async def main() -> None:
+        settings = settings_class()
+        configure_logging(settings.log_level)
+        await upgrade_schema(settings.database_url, migrations)
+        await build_app(settings).run()
+
+    asyncio.run(main())

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from taalhuis_shared.db import upgrade_schema
-from taalhuis_shared.logs import configure_logging
+from taalhuis_shared.runtime import run_service
 
 from .bootstrap import build_app
 from .settings import Settings
 
-
-async def main() -> None:
-    settings = Settings()
-    configure_logging(settings.log_level)
-    await upgrade_schema(settings.database_url, Path(__file__).parent / "migrations")
-    await build_app(settings).run()
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_service(Settings, build_app, Path(__file__).parent / "migrations")
