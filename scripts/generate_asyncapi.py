@@ -31,7 +31,7 @@ DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "asyncapi.yaml"
 EXCHANGE = "taalhuis.events"
 
 
-async def _documentation_only(*args: Any) -> Any:
+def _documentation_only(*args: Any) -> Any:
     raise NotImplementedError("this router exists only to describe the contract")
 
 
@@ -48,9 +48,10 @@ def build_document() -> str:
         consumer = Consumer(
             broker,
             Topology(EXCHANGE, "", service),
-            dict.fromkeys(module.CONSUMES, _documentation_only),
-            Publishers(),
-            _documentation_only,
+            handlers=dict.fromkeys(module.CONSUMES, _documentation_only),
+            unit_of_work=_documentation_only,
+            publishers=Publishers(),
+            healthy=_documentation_only,
         )
         broker.include_router(module.build_router(consumer))
     app = FastStream(

@@ -25,6 +25,7 @@ from .messaging.consumer import Answer, Consumer, Handler
 from .messaging.settings import ServiceSettings
 from .messaging.topology import Topology
 from .messaging.trust import Publishers
+from .messaging.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def consuming_service(
     topology: Topology,
     engine: AsyncEngine,
     handlers: Mapping[type[CloudEvent], Handler],
+    unit_of_work: Callable[[], UnitOfWork[Any]],
     build_router: Callable[[Consumer], RabbitRouter],
     workers: list[Worker],
     answer: Answer | None = None,
@@ -61,6 +63,7 @@ def consuming_service(
         broker,
         topology,
         handlers,
+        unit_of_work,
         Publishers.of(settings.publishers, partner_users),
         healthy,
         answer,

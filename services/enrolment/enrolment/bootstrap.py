@@ -20,6 +20,7 @@ from taalhuis_shared.events import (
     SessionRescheduledV1,
 )
 from taalhuis_shared.messaging.broker import service_broker
+from taalhuis_shared.messaging.consumer import Handler
 from taalhuis_shared.messaging.gate import Refused
 from taalhuis_shared.messaging.relay import OutboxRelay
 from taalhuis_shared.messaging.topology import Topology
@@ -30,6 +31,7 @@ from .adapters.config import load_policy
 from .adapters.repository import EnrolmentRepository
 from .entrypoints.messaging import build_router
 from .service_layer import handlers
+from .service_layer.handlers import Uow
 from .settings import Settings
 
 SERVICE = "enrolment"
@@ -57,31 +59,33 @@ def build_app(settings: Settings) -> FastStream:
         user_id=settings.amqp_user,
         poll_interval=settings.outbox_poll_interval,
     )
-    uow = functools.partial(UnitOfWork, engine, EnrolmentRepository, relay.wake)
+    new_unit_of_work = functools.partial(UnitOfWork, engine, EnrolmentRepository, relay.wake)
 
-    async def submit_referral(event: ReferralSubmittedV1, publisher: str) -> None:
-        await handlers.submit_referral(event, uow(), policy, publisher, today())
+    async def submit_referral(event: ReferralSubmittedV1, publisher: str, uow: Uow) -> None:
+        await handlers.submit_referral(event, uow, policy, publisher, today())
 
-    async def withdraw(event: ReferralWithdrawnV1, publisher: str) -> None:
-        await handlers.withdraw(event, uow(), policy, publisher, today())
+    async def withdraw(event: ReferralWithdrawnV1, publisher: str, uow: Uow) -> None:
+        await handlers.withdraw(event, uow, policy, publisher, today())
 
-    async def open_intake(event: IntakeOpenedV1, publisher: str) -> None:
-        await handlers.open_intake(event, uow(), policy)
+    async def open_intake(event: IntakeOpenedV1, publisher: str, uow: Uow) -> None:
+        await handlers.open_intake(event, uow, policy)
 
-    async def close_early(event: EarlyClosureRequestedV1, publisher: str) -> None:
-        await handlers.close_early(event, uow(), policy)
+    async def close_early(event: EarlyClosureRequestedV1, publisher: str, uow: Uow) -> None:
+        await handlers.close_early(event, uow, policy)
 
-    async def record_schedule(event: CourseScheduledV1, publisher: str) -> None:
-        await handlers.record_schedule(event, uow())
+    async def record_schedule(event: CourseScheduledV1, publisher: str, uow: Uow) -> None:
+        await handlers.record_schedule(event, uow)
 
-    async def record_new_dates(event: SessionRescheduledV1 | CourseResumedV1, publisher: str) -> None:
-        await handlers.record_new_dates(event, uow())
+    async def record_new_dates(
+        event: SessionRescheduledV1 | CourseResumedV1, publisher: str, uow: Uow
+    ) -> None:
+        await handlers.record_new_dates(event, uow)
 
-    async def record_completion(event: CourseCompletedV1, publisher: str) -> None:
-        await handlers.record_completion(event, uow())
+    async def record_completion(event: CourseCompletedV1, publisher: str, uow: Uow) -> None:
+        await handlers.record_completion(event, uow)
 
-    async def answer(refused: Refused) -> bool:
-        return await handlers.answer_invalid_referral(refused, uow(), policy)
+    def answer(refused: Refused) -> Handler | None:
+        return handlers.answer_to_invalid_referral(refused, policy)
 
     return consuming_service(
         settings=settings,
@@ -98,6 +102,7 @@ def build_app(settings: Settings) -> FastStream:
             CourseResumedV1: record_new_dates,
             CourseCompletedV1: record_completion,
         },
+        unit_of_work=new_unit_of_work,
         build_router=build_router,
         workers=[relay],
         answer=answer,

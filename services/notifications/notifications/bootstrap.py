@@ -76,10 +76,9 @@ def build_app(settings: Settings) -> FastStream:
     sender = mail_sender(settings, engine)
     readers = audience(settings)
 
-    async def notify(event: CloudEvent, publisher: str) -> None:
-        if await handlers.notify(event, unit_of_work(settings, engine), readers):
-            # Woken here, after the commit: UnitOfWork's on_events_committed fires only for outbox events.
-            sender.wake()
+    async def notify(event: CloudEvent, publisher: str, uow: UnitOfWork[NoticeRepository]) -> None:
+        if await handlers.notify(event, uow, readers):
+            uow.after_commit(sender.wake)  # the sender sees the notices once they are committed
 
     return consuming_service(
         settings=settings,
@@ -87,6 +86,7 @@ def build_app(settings: Settings) -> FastStream:
         topology=queues,
         engine=engine,
         handlers=dict.fromkeys(CONSUMES, notify),
+        unit_of_work=lambda: unit_of_work(settings, engine),
         build_router=build_router,
         workers=[sender],
     )

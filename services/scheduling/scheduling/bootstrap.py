@@ -28,6 +28,7 @@ from .domain.planner import Resources
 from .entrypoints.completion import CourseCompletion
 from .entrypoints.messaging import build_router
 from .service_layer import handlers
+from .service_layer.handlers import Uow
 from .settings import Settings
 
 SERVICE = "scheduling"
@@ -56,23 +57,25 @@ def build_app(settings: Settings) -> FastStream:
         user_id=settings.amqp_user,
         poll_interval=settings.outbox_poll_interval,
     )
-    uow = functools.partial(UnitOfWork, engine, SchedulingRepository, relay.wake)
-    completion = CourseCompletion(uow, resources.zone, interval=settings.completion_check_interval)
+    new_unit_of_work = functools.partial(UnitOfWork, engine, SchedulingRepository, relay.wake)
+    completion = CourseCompletion(
+        new_unit_of_work, resources.zone, interval=settings.completion_check_interval
+    )
 
-    async def schedule_group(event: GroupFilledV1, publisher: str) -> None:
-        await handlers.schedule_group(event, uow(), resources, settings.planning_lead_days, datetime.now(UTC))
+    async def schedule_group(event: GroupFilledV1, publisher: str, uow: Uow) -> None:
+        await handlers.schedule_group(event, uow, resources, settings.planning_lead_days, datetime.now(UTC))
 
-    async def change_group(event: GroupChangedV1, publisher: str) -> None:
-        await handlers.change_group(event, uow(), resources, datetime.now(UTC))
+    async def change_group(event: GroupChangedV1, publisher: str, uow: Uow) -> None:
+        await handlers.change_group(event, uow, resources, datetime.now(UTC))
 
-    async def announce_measures(event: MeasuresAnnouncedV1, publisher: str) -> None:
-        await handlers.announce_measures(event, uow(), resources, datetime.now(UTC))
+    async def announce_measures(event: MeasuresAnnouncedV1, publisher: str, uow: Uow) -> None:
+        await handlers.announce_measures(event, uow, resources, datetime.now(UTC))
 
-    async def lift_measures(event: MeasuresLiftedV1, publisher: str) -> None:
-        await handlers.lift_measures(event, uow(), resources, datetime.now(UTC))
+    async def lift_measures(event: MeasuresLiftedV1, publisher: str, uow: Uow) -> None:
+        await handlers.lift_measures(event, uow, resources, datetime.now(UTC))
 
-    async def cancel_session(event: SessionCancellationRequestedV1, publisher: str) -> None:
-        await handlers.cancel_session(event, uow(), resources, datetime.now(UTC))
+    async def cancel_session(event: SessionCancellationRequestedV1, publisher: str, uow: Uow) -> None:
+        await handlers.cancel_session(event, uow, resources, datetime.now(UTC))
 
     return consuming_service(
         settings=settings,
@@ -86,6 +89,7 @@ def build_app(settings: Settings) -> FastStream:
             MeasuresLiftedV1: lift_measures,
             SessionCancellationRequestedV1: cancel_session,
         },
+        unit_of_work=new_unit_of_work,
         build_router=build_router,
         workers=[relay, completion],
     )

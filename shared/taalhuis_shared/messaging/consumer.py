@@ -1,9 +1,10 @@
-"""The one handling step of every service: gate, then handler, with retries and parking.
+"""The one handling step of every service: gate, inbox, handler in a unit of work, parking.
 
 For each delivered message: the gate (`gate.admit`) decides whether it may be acted on. A refused
 message is answered where the service can answer its sender (enrolment tells a partner why a
 referral was refused) and otherwise parked with its reason; either way it is acked. An admitted
-message goes to the service's handler for its type.
+message goes to the service's handler for its type, in a unit of work that first records the
+event in the inbox: an event handled before changes nothing.
 
 A failing handler is not the message's fault while the database does not answer: the step then
 waits, with growing pauses, until it answers again and tries once more, without counting (the
@@ -34,13 +35,14 @@ from . import gate, parking
 from .broker import declare_publishers, decode_json
 from .topology import Topology
 from .trust import PUBLISHED_BY, Publishers
+from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-# A handler gets the typed event and the RabbitMQ user that published it.
-Handler = Callable[[Any, str], Awaitable[None]]
-# Answers a refused message's sender, in its own unit of work; False when it cannot.
-Answer = Callable[[gate.Refused], Awaitable[bool]]
+# A handler gets the typed event, the RabbitMQ user that published it, and the open unit of work.
+Handler = Callable[[Any, str, Any], Awaitable[None]]
+# For a refused message: the handler that answers its sender (run like any other), or None.
+Answer = Callable[[gate.Refused], Handler | None]
 HealthCheck = Callable[[], Awaitable[bool]]
 
 FAILURES_BEFORE_PARKING = 3
@@ -59,6 +61,7 @@ class Consumer:
     broker: RabbitBroker
     topology: Topology
     handlers: Mapping[type[CloudEvent], Handler]
+    unit_of_work: Callable[[], UnitOfWork[Any]]
     publishers: Publishers
     healthy: HealthCheck
     answer: Answer | None = None
@@ -73,17 +76,10 @@ class Consumer:
         return [type_of(envelope) for envelope in self.handlers]
 
     async def on_refused(self, refused: gate.Refused, msg: RabbitMessage) -> None:
-        answer = self.answer
-        if answer is not None and refused.envelope is not None:
-
-            async def attempt() -> bool:
-                return await answer(refused)
-
-            if await self._persist(attempt, msg):
-                log.info("message %s refused (%s) and answered", msg.message_id, refused.reason)
-                return
-            if msg.committed:  # parked because answering kept failing
-                return
+        answer = self.answer(refused) if self.answer is not None else None
+        if answer is not None and refused.envelope is not None and refused.publisher is not None:
+            await self._persist(self._handle(answer, refused.envelope, refused.publisher), msg)
+            return
         await parking.park(
             self.broker, self.topology, msg, parking.Unreadable(refused.reason, refused.detail)
         )
@@ -91,27 +87,34 @@ class Consumer:
 
     async def deliver(self, event: CloudEvent, msg: RabbitMessage) -> None:
         handler = self.handlers[type(event)]
-        publisher = msg.raw_message.user_id or ""
+        await self._persist(self._handle(handler, event, msg.raw_message.user_id or ""), msg)
 
-        async def attempt() -> bool:
-            await handler(event, publisher)
-            return True
+    def _handle(self, handler: Handler, event: CloudEvent, publisher: str) -> Callable[[], Awaitable[None]]:
+        """One attempt: inbox and handler in one unit of work; a repeated event changes nothing."""
 
-        await self._persist(attempt, msg)
+        async def attempt() -> None:
+            async with self.unit_of_work() as uow:
+                if not await uow.first_time(event):
+                    log.info("event %s (%s) was handled before; nothing to do", event.id, event.type)
+                    return
+                await handler(event, publisher, uow)
 
-    async def _persist(self, attempt: Callable[[], Awaitable[bool]], msg: RabbitMessage) -> bool:
+        return attempt
+
+    async def _persist(self, attempt: Callable[[], Awaitable[None]], msg: RabbitMessage) -> None:
         """Run `attempt` until it succeeds; park the message when it fails with a healthy database."""
         failures = 0
         while True:
             try:
-                return await attempt()
+                await attempt()
+                return
             except Exception as error:
                 if await self._waited_for_database():
                     continue
                 failures += 1
                 if failures >= FAILURES_BEFORE_PARKING:
                     await self._park_failed(msg, error)
-                    return False
+                    return
                 log.warning(
                     "handling %s failed (%s), attempt %d; trying again",
                     msg.message_id,

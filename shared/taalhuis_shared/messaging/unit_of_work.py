@@ -34,6 +34,7 @@ class UnitOfWork(Generic[Repository]):
         self._on_events_committed = on_events_committed
         self._connection: AsyncConnection | None = None
         self._added_events = False
+        self._after_commit: list[Callable[[], None]] = []
 
     @property
     def connection(self) -> AsyncConnection:
@@ -45,6 +46,7 @@ class UnitOfWork(Generic[Repository]):
         await self._connection.begin()
         self.repository = self._make_repository(self._connection)
         self._added_events = False
+        self._after_commit = []
         return self
 
     async def __aexit__(
@@ -63,6 +65,13 @@ class UnitOfWork(Generic[Repository]):
             self._connection = None
         if exc_type is None and self._added_events and self._on_events_committed:
             self._on_events_committed()
+        if exc_type is None:
+            for callback in self._after_commit:
+                callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once this transaction has committed (to wake a worker for its rows)."""
+        self._after_commit.append(callback)
 
     async def first_time(self, event: CloudEvent) -> bool:
         """Record the event as handled; False when it was handled before."""

@@ -28,6 +28,7 @@ from notifications.settings import Settings
 from taalhuis_shared.events import ContactPerson, EventData
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from tests.support.broker import Namespace, publish
+from tests.support.handling import handle as handle_event
 from tests.support.mime import (
     RefusingSmtpServer,
     StartTlsSmtpServer,
@@ -59,7 +60,7 @@ def unit_of_work(engine: AsyncEngine) -> UnitOfWork[NoticeRepository]:
 
 async def handle(engine: AsyncEngine, data: EventData | dict[str, Any]) -> dict[str, Any]:
     event = data if isinstance(data, dict) else c.event(data)
-    await notify(ENVELOPE.validate_python(event), unit_of_work(engine), AUDIENCE)
+    await handle_event(notify, ENVELOPE.validate_python(event), unit_of_work(engine), AUDIENCE)
     return event
 
 
@@ -267,7 +268,7 @@ async def test_a_name_with_a_line_break_injects_nothing_and_is_escaped(
         }
     )
     envelope = ENVELOPE.validate_python(c.event(c.course()))
-    await notify(envelope.model_copy(update={"data": course}), unit_of_work(engine), AUDIENCE)
+    await handle_event(notify, envelope.model_copy(update={"data": course}), unit_of_work(engine), AUDIENCE)
     await deliver(engine, smtp)
 
     assert recipients(smtp) == Counter([*STAFF, *CONTACTS, c.COORDINATOR])

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from scheduling.domain.planner import Resources
 from scheduling.service_layer.handlers import cancel_session, schedule_group
 from taalhuis_shared.events import SessionCancelledV1, SessionRescheduledV1
+from tests.support.handling import handle
 
 from .conftest import (
     LEAD_DAYS,
@@ -30,12 +31,12 @@ from .conftest import (
 async def test_a_cancelled_session_gets_a_catch_up_date_after_the_last_session(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
-    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    await handle(schedule_group, group_filled(1), uow(), resources, LEAD_DAYS, NOW)
     before = {row.number: row for row in await session_rows(engine)}
     second = before[2]
 
     request = cancellation(second.id, "teacher-ill")
-    await cancel_session(request, uow(), resources, NOW)
+    await handle(cancel_session, request, uow(), resources, NOW)
 
     [cancelled] = [
         SessionCancelledV1.model_validate(e).data for e in await published(engine, "SessionCancelled")
@@ -63,7 +64,7 @@ async def test_a_cancelled_session_gets_a_catch_up_date_after_the_last_session(
     assert_constraints_hold(list(after.values()), resources)
 
     # The same command again changes nothing.
-    await cancel_session(request, uow(), resources, NOW)
+    await handle(cancel_session, request, uow(), resources, NOW)
     assert [tuple(row) for row in await session_rows(engine)] == [tuple(after[n]) for n in sorted(after)]
     assert len(await published(engine)) == 3
 
@@ -71,12 +72,12 @@ async def test_a_cancelled_session_gets_a_catch_up_date_after_the_last_session(
 async def test_a_session_that_cannot_be_caught_up_stays_cancelled_and_the_coordinator_hears_why(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources, tmp_path: Path
 ) -> None:
-    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    await handle(schedule_group, group_filled(1), uow(), resources, LEAD_DAYS, NOW)
     first = next(row for row in await session_rows(engine) if row.number == 1)
     # Meanwhile every teacher has left but one who may only give Digisterker.
     left = load(tmp_path, resources_data(teachers=[person("dirk", "digisterker")]), "later.yaml")
 
-    await cancel_session(cancellation(first.id), uow(), left, NOW)
+    await handle(cancel_session, cancellation(first.id), uow(), left, NOW)
 
     assert [e["type"] for e in await published(engine)] == [
         "CourseScheduled",
@@ -96,10 +97,10 @@ async def test_a_session_that_cannot_be_caught_up_stays_cancelled_and_the_coordi
 async def test_a_cancellation_of_an_unknown_session_changes_nothing(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
-    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    await handle(schedule_group, group_filled(1), uow(), resources, LEAD_DAYS, NOW)
     rows = [tuple(row) for row in await session_rows(engine)]
 
-    await cancel_session(cancellation("no-such-session"), uow(), resources, NOW)
+    await handle(cancel_session, cancellation("no-such-session"), uow(), resources, NOW)
 
     assert [tuple(row) for row in await session_rows(engine)] == rows
     assert [e["type"] for e in await published(engine)] == ["CourseScheduled"]
@@ -108,11 +109,11 @@ async def test_a_cancellation_of_an_unknown_session_changes_nothing(
 async def test_a_session_that_has_begun_is_not_cancelled(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
-    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    await handle(schedule_group, group_filled(1), uow(), resources, LEAD_DAYS, NOW)
     first = next(row for row in await session_rows(engine) if row.number == 1)
     rows = [tuple(row) for row in await session_rows(engine)]
 
-    await cancel_session(cancellation(first.id), uow(), resources, first.start + timedelta(minutes=5))
+    await handle(cancel_session, cancellation(first.id), uow(), resources, first.start + timedelta(minutes=5))
 
     assert [tuple(row) for row in await session_rows(engine)] == rows
     assert [e["type"] for e in await published(engine)] == ["CourseScheduled"]

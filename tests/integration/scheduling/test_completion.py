@@ -10,6 +10,7 @@ from scheduling.domain.planner import Resources
 from scheduling.entrypoints.completion import CourseCompletion
 from scheduling.service_layer.handlers import complete_courses, schedule_group
 from taalhuis_shared.events import CourseCompletedV1
+from tests.support.handling import handle
 from tests.support.waiting import eventually
 
 from .conftest import (
@@ -28,8 +29,8 @@ from .conftest import (
 async def test_a_course_whose_sessions_are_all_past_is_completed_once(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
-    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
-    await schedule_group(group_filled(2), uow(), resources, LEAD_DAYS, NOW + timedelta(weeks=4))
+    await handle(schedule_group, group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    await handle(schedule_group, group_filled(2), uow(), resources, LEAD_DAYS, NOW + timedelta(weeks=4))
     sessions = await session_rows(engine)
     courses = await course_rows(engine)
     first_course = [row for row in sessions if row.course_id == courses["group-1"].id]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from scheduling.domain.planner import Resources
 from scheduling.service_layer.handlers import announce_measures, lift_measures, schedule_group
 from taalhuis_shared.events import CourseResumedV1, SessionCancelledV1, SessionRescheduledV1
+from tests.support.handling import handle
 
 from .conftest import (
     LEAD_DAYS,
@@ -30,8 +31,13 @@ from .conftest import (
 async def plan_three_courses(uow: NewUnitOfWork, resources: Resources) -> None:
     """Two courses at the library, one in the neighbourhood centre, at the same weeks."""
     for number, place in [(1, "bieb"), (2, "wijk"), (3, "bieb")]:
-        await schedule_group(
-            group_filled(number, preferred_locations=[place]), uow(), resources, LEAD_DAYS, NOW
+        await handle(
+            schedule_group,
+            group_filled(number, preferred_locations=[place]),
+            uow(),
+            resources,
+            LEAD_DAYS,
+            NOW,
         )
 
 
@@ -61,7 +67,7 @@ async def test_a_measure_cancels_the_sessions_from_its_date_at_its_places_and_it
     assert any(r.place_id == "wijk" and local_day(r.start) >= from_date for r in before.values())
 
     announce = measures_announced("corona-1", from_date=from_date, locations=["bieb"])
-    await announce_measures(announce, uow(), resources, NOW)
+    await handle(announce_measures, announce, uow(), resources, NOW)
 
     after = {row.id: row for row in await session_rows(engine)}
     assert {i for i, row in after.items() if row.status == "cancelled"} == covered
@@ -80,13 +86,15 @@ async def test_a_measure_cancels_the_sessions_from_its_date_at_its_places_and_it
 
     # The same measure again, as the same event or as a new one: nothing changes.
     state = await snapshot(engine)
-    await announce_measures(announce, uow(), resources, NOW)
-    await announce_measures(measures_announced("corona-1", from_date=NOW.date()), uow(), resources, NOW)
+    await handle(announce_measures, announce, uow(), resources, NOW)
+    await handle(
+        announce_measures, measures_announced("corona-1", from_date=NOW.date()), uow(), resources, NOW
+    )
     assert await snapshot(engine) == state
 
     lift_date = from_date + timedelta(weeks=4)
     lift = measures_lifted("corona-1", lift_date)
-    await lift_measures(lift, uow(), resources, NOW)
+    await handle(lift_measures, lift, uow(), resources, NOW)
 
     final = await session_rows(engine)
     # Every course still has its five sessions, none of them cancelled: replaced, not added.
@@ -116,7 +124,7 @@ async def test_a_measure_cancels_the_sessions_from_its_date_at_its_places_and_it
 
     # Lifting it again (the same event) changes nothing either.
     state = await snapshot(engine)
-    await lift_measures(lift, uow(), resources, NOW)
+    await handle(lift_measures, lift, uow(), resources, NOW)
     assert await snapshot(engine) == state
 
 
@@ -128,8 +136,12 @@ async def test_a_measure_until_a_date_leaves_the_sessions_after_it(
     # Everywhere, for the days of the second and third sessions.
     from_date, until_date = starts[1], starts[2]
 
-    await announce_measures(
-        measures_announced("kort", from_date=from_date, until_date=until_date), uow(), resources, NOW
+    await handle(
+        announce_measures,
+        measures_announced("kort", from_date=from_date, until_date=until_date),
+        uow(),
+        resources,
+        NOW,
     )
 
     rows = await session_rows(engine)
@@ -142,11 +154,15 @@ async def test_a_measure_until_a_date_leaves_the_sessions_after_it(
 async def test_a_course_that_cannot_be_planned_after_the_lift_stays_paused_and_the_coordinator_hears_why(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
-    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
-    await announce_measures(measures_announced("corona-1", from_date=date(2027, 3, 1)), uow(), resources, NOW)
+    await handle(schedule_group, group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    await handle(
+        announce_measures, measures_announced("corona-1", from_date=date(2027, 3, 1)), uow(), resources, NOW
+    )
     # Lifted, but another measure closes every place from then on.
-    await announce_measures(measures_announced("corona-2", from_date=date(2027, 5, 1)), uow(), resources, NOW)
-    await lift_measures(measures_lifted("corona-1", date(2027, 5, 3)), uow(), resources, NOW)
+    await handle(
+        announce_measures, measures_announced("corona-2", from_date=date(2027, 5, 1)), uow(), resources, NOW
+    )
+    await handle(lift_measures, measures_lifted("corona-1", date(2027, 5, 3)), uow(), resources, NOW)
 
     [unschedulable] = await published(engine, "GroupUnschedulable")
     assert unschedulable["data"]["group_id"] == "group-1"
@@ -159,16 +175,16 @@ async def test_a_course_that_cannot_be_planned_after_the_lift_stays_paused_and_t
 async def test_a_measure_whose_end_has_passed_does_not_keep_a_course_paused(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
-    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    await handle(schedule_group, group_filled(1), uow(), resources, LEAD_DAYS, NOW)
     days = sorted(local_day(row.start) for row in await session_rows(engine))
     # An open-ended measure stops the course from its third session; a short one, over by
     # itself and never lifted, stopped the first two.
-    await announce_measures(measures_announced("open", from_date=days[2]), uow(), resources, NOW)
+    await handle(announce_measures, measures_announced("open", from_date=days[2]), uow(), resources, NOW)
     short = measures_announced("short", from_date=days[0], until_date=days[1])
-    await announce_measures(short, uow(), resources, NOW)
+    await handle(announce_measures, short, uow(), resources, NOW)
     assert {row.status for row in await session_rows(engine)} == {"cancelled"}
 
-    await lift_measures(measures_lifted("open", days[4] + timedelta(weeks=1)), uow(), resources, NOW)
+    await handle(lift_measures, measures_lifted("open", days[4] + timedelta(weeks=1)), uow(), resources, NOW)
 
     assert (await course_rows(engine))["group-1"].status == "planned"
     assert len(await published(engine, "CourseResumed")) == 1

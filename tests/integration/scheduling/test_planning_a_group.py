@@ -15,6 +15,7 @@ from scheduling.adapters.tables import courses
 from scheduling.domain.planner import Resources
 from scheduling.service_layer.handlers import announce_measures, change_group, schedule_group
 from taalhuis_shared.events import CourseScheduledV1, GroupUnschedulableV1
+from tests.support.handling import handle
 
 from .conftest import (
     LEAD_DAYS,
@@ -39,7 +40,7 @@ async def test_a_filled_group_gets_five_sessions_with_a_teacher_volunteer_room_a
 ) -> None:
     event = group_filled(1, preferred_locations=["Wijkgebouw Korte Akkeren"])
     with caplog.at_level(logging.DEBUG):
-        await schedule_group(event, uow(), resources, LEAD_DAYS, NOW)
+        await handle(schedule_group, event, uow(), resources, LEAD_DAYS, NOW)
 
     [published_event] = await published(engine)
     scheduled = CourseScheduledV1.model_validate(published_event).data
@@ -70,7 +71,9 @@ async def test_a_filled_group_gets_five_sessions_with_a_teacher_volunteer_room_a
 async def test_at_the_library_no_ipads_are_brought(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
-    await schedule_group(group_filled(1, preferred_locations=["bieb"]), uow(), resources, LEAD_DAYS, NOW)
+    await handle(
+        schedule_group, group_filled(1, preferred_locations=["bieb"]), uow(), resources, LEAD_DAYS, NOW
+    )
     scheduled = CourseScheduledV1.model_validate((await published(engine))[0]).data
     assert scheduled.location.name == "Bibliotheek Gouda, De Chocoladefabriek"
     assert all(s.ipads == 0 and s.setup_start is None for s in scheduled.sessions)
@@ -80,10 +83,10 @@ async def test_the_same_group_filled_twice_plans_once_and_publishes_once(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
     event = group_filled(1)
-    await schedule_group(event, uow(), resources, LEAD_DAYS, NOW)
-    await schedule_group(event, uow(), resources, LEAD_DAYS, NOW)
+    await handle(schedule_group, event, uow(), resources, LEAD_DAYS, NOW)
+    await handle(schedule_group, event, uow(), resources, LEAD_DAYS, NOW)
     # The same group again under a new event id (republished by hand) keeps its one course.
-    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    await handle(schedule_group, group_filled(1), uow(), resources, LEAD_DAYS, NOW)
 
     assert len(await course_rows(engine)) == 1
     assert len(await session_rows(engine)) == 5
@@ -117,7 +120,7 @@ async def test_a_group_whose_only_qualified_teacher_is_unavailable_cannot_be_pla
             person("dirk", "digisterker", availability=week(days=("saturday",))),
         ]
     )
-    await schedule_group(group_filled(1, "digisterker"), uow(), load(tmp_path, data), LEAD_DAYS, NOW)
+    await handle(schedule_group, group_filled(1, "digisterker"), uow(), load(tmp_path, data), LEAD_DAYS, NOW)
 
     [event] = await published(engine)
     unschedulable = GroupUnschedulableV1.model_validate(event).data
@@ -131,7 +134,9 @@ async def test_a_group_whose_only_qualified_teacher_is_unavailable_cannot_be_pla
 async def test_a_course_does_not_start_before_the_intake_date(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
-    await schedule_group(group_filled(1, earliest_start="2027-06-01"), uow(), resources, LEAD_DAYS, NOW)
+    await handle(
+        schedule_group, group_filled(1, earliest_start="2027-06-01"), uow(), resources, LEAD_DAYS, NOW
+    )
     scheduled = CourseScheduledV1.model_validate((await published(engine))[0]).data
     assert date(2027, 6, 1) <= scheduled.sessions[0].start.date() < date(2027, 6, 8)
 
@@ -139,13 +144,14 @@ async def test_a_course_does_not_start_before_the_intake_date(
 async def test_a_group_filled_while_a_measure_closes_everything_is_planned_after_it(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
-    await announce_measures(
+    await handle(
+        announce_measures,
         measures_announced("corona-1", from_date="2027-03-01", until_date="2027-04-30"),
         uow(),
         resources,
         NOW,
     )
-    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    await handle(schedule_group, group_filled(1), uow(), resources, LEAD_DAYS, NOW)
     scheduled = CourseScheduledV1.model_validate((await published(engine, "CourseScheduled"))[0]).data
     assert scheduled.sessions[0].start.date() >= date(2027, 5, 1)
 
@@ -153,10 +159,12 @@ async def test_a_group_filled_while_a_measure_closes_everything_is_planned_after
 async def test_a_smaller_group_brings_fewer_ipads_and_the_course_knows_who_is_in_it(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
-    await schedule_group(group_filled(1, preferred_locations=["wijk"]), uow(), resources, LEAD_DAYS, NOW)
+    await handle(
+        schedule_group, group_filled(1, preferred_locations=["wijk"]), uow(), resources, LEAD_DAYS, NOW
+    )
     changed = group_changed(1, size=4)
-    await change_group(changed, uow(), resources, NOW)
-    await change_group(changed, uow(), resources, NOW)  # the same event again changes nothing
+    await handle(change_group, changed, uow(), resources, NOW)
+    await handle(change_group, changed, uow(), resources, NOW)  # the same event again changes nothing
 
     course = (await course_rows(engine))["group-1"]
     assert [p["referral_id"] for p in course.participants] == [
@@ -171,10 +179,17 @@ async def test_a_larger_group_keeps_its_ipads_when_the_pool_has_no_more_free(
 ) -> None:
     # Nine iPads: a group of four and a group of five fit side by side, two of five do not.
     small_pool = load(tmp_path, resources_data(ipads=9))
-    await schedule_group(
-        group_filled(1, size=4, preferred_locations=["wijk"]), uow(), small_pool, LEAD_DAYS, NOW
+    await handle(
+        schedule_group,
+        group_filled(1, size=4, preferred_locations=["wijk"]),
+        uow(),
+        small_pool,
+        LEAD_DAYS,
+        NOW,
     )
-    await schedule_group(group_filled(2, preferred_locations=["promen"]), uow(), small_pool, LEAD_DAYS, NOW)
+    await handle(
+        schedule_group, group_filled(2, preferred_locations=["promen"]), uow(), small_pool, LEAD_DAYS, NOW
+    )
     rows = await session_rows(engine)
     courses = await course_rows(engine)
     first = [row for row in rows if row.course_id == courses["group-1"].id]
@@ -184,7 +199,7 @@ async def test_a_larger_group_keeps_its_ipads_when_the_pool_has_no_more_free(
     for one, other in zip(first, second, strict=True):
         assert one.busy_from < other.busy_until and other.busy_from < one.busy_until
 
-    await change_group(group_changed(1, size=5), uow(), small_pool, NOW)
+    await handle(change_group, group_changed(1, size=5), uow(), small_pool, NOW)
 
     assert {row.ipads for row in await session_rows(engine) if row.course_id == courses["group-1"].id} == {4}
     assert len((await course_rows(engine))["group-1"].participants) == 5
@@ -194,8 +209,10 @@ async def test_a_change_that_comes_before_its_group_is_planned_is_kept_for_it(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
     # A participant withdrew a minute after the group filled; scheduling saw the change first.
-    await change_group(group_changed(1, size=4, time=NOW + timedelta(minutes=1)), uow(), resources, NOW)
-    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    await handle(
+        change_group, group_changed(1, size=4, time=NOW + timedelta(minutes=1)), uow(), resources, NOW
+    )
+    await handle(schedule_group, group_filled(1), uow(), resources, LEAD_DAYS, NOW)
 
     scheduled = CourseScheduledV1.model_validate((await published(engine, "CourseScheduled"))[0]).data
     assert len(scheduled.participants) == 4
@@ -205,8 +222,10 @@ async def test_a_change_that_comes_before_its_group_is_planned_is_kept_for_it(
 async def test_an_older_change_does_not_undo_the_group_as_filled(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
-    await change_group(group_changed(1, size=3, time=NOW - timedelta(minutes=1)), uow(), resources, NOW)
-    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    await handle(
+        change_group, group_changed(1, size=3, time=NOW - timedelta(minutes=1)), uow(), resources, NOW
+    )
+    await handle(schedule_group, group_filled(1), uow(), resources, LEAD_DAYS, NOW)
 
     scheduled = CourseScheduledV1.model_validate((await published(engine, "CourseScheduled"))[0]).data
     assert len(scheduled.participants) == 5
@@ -215,10 +234,14 @@ async def test_an_older_change_does_not_undo_the_group_as_filled(
 async def test_a_change_older_than_the_courses_membership_changes_nothing(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
-    await schedule_group(group_filled(1), uow(), resources, LEAD_DAYS, NOW)
-    await change_group(group_changed(1, size=3, time=NOW + timedelta(minutes=2)), uow(), resources, NOW)
+    await handle(schedule_group, group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    await handle(
+        change_group, group_changed(1, size=3, time=NOW + timedelta(minutes=2)), uow(), resources, NOW
+    )
     # An earlier change, delivered late: the group already looks as the newer one says.
-    await change_group(group_changed(1, size=4, time=NOW + timedelta(minutes=1)), uow(), resources, NOW)
+    await handle(
+        change_group, group_changed(1, size=4, time=NOW + timedelta(minutes=1)), uow(), resources, NOW
+    )
 
     async with engine.connect() as connection:
         [participants] = (await connection.execute(select(courses.c.participants))).one()

@@ -1,21 +1,23 @@
 """What enrolment does with each event: referrals, intakes, early closures, withdrawals, courses.
 
-Every handler runs in one unit of work: the inbox entry, the changes and the events they cause
-commit together. Everything that touches a course type's waiting lists and groups first takes
-that course type's lock, so several enrolment processes keep positions and groups exact.
+Every handler runs in one unit of work, opened by the shared handling step after it recorded the
+event in the inbox: the inbox entry, the changes and the events they cause commit together.
+Everything that touches a course type's waiting lists and groups first takes that course type's
+lock, so several enrolment processes keep positions and groups exact.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
 
 from taalhuis_shared.events import (
+    CloudEvent,
     ContactPerson,
     CourseCompletedV1,
     CourseRef,
@@ -63,27 +65,23 @@ async def submit_referral(
     event: ReferralSubmittedV1, uow: Uow, policy: model.Policy, publisher: str, today: date
 ) -> None:
     referral = event.data
-    async with uow:
-        if not await uow.first_time(event):
-            log.info("referral event %s was handled before; nothing to do", event.id)
-            return
-        await uow.repository.lock_course(referral.course.type)
-        # A referral seen before is a duplicate, whatever else it now says.
-        if await uow.repository.is_known(referral.partner_id, referral.partner_referral_id):
-            rejection: model.Rejection | None = model.DUPLICATE_REFERRAL
-        else:
-            rejection = model.check_referral(referral, policy, publisher) or await _check_history(
-                uow, referral, policy, today
-            )
-        if rejection is not None:
-            # The event id, not the partner's referral id: a partner may build that from a name.
-            log.info("referral event %s rejected: %s", event.id, rejection.code)
-            answer_to = policy.sender(publisher, referral.partner_id)
-            contact, replaced = _contact(policy, answer_to, referral)
-            await reject(referral, rejection, uow, answer_to, contact, replaced)
-            return
-        await accept(event, uow, policy)
-        await form_groups(uow, policy, referral.course.type)
+    await uow.repository.lock_course(referral.course.type)
+    # A referral seen before is a duplicate, whatever else it now says.
+    if await uow.repository.is_known(referral.partner_id, referral.partner_referral_id):
+        rejection: model.Rejection | None = model.DUPLICATE_REFERRAL
+    else:
+        rejection = model.check_referral(referral, policy, publisher) or await _check_history(
+            uow, referral, policy, today
+        )
+    if rejection is not None:
+        # The event id, not the partner's referral id: a partner may build that from a name.
+        log.info("referral event %s rejected: %s", event.id, rejection.code)
+        answer_to = policy.sender(publisher, referral.partner_id)
+        contact, replaced = _contact(policy, answer_to, referral)
+        await reject(referral, rejection, uow, answer_to, contact, replaced)
+        return
+    await accept(event, uow, policy)
+    await form_groups(uow, policy, referral.course.type)
 
 
 async def _check_history(
@@ -190,46 +188,48 @@ async def accept(event: ReferralSubmittedV1, uow: Uow, policy: model.Policy) -> 
 # --- capacity and groups -----------------------------------------------------------------------
 
 
-async def answer_invalid_referral(refused: Refused, uow: Uow, policy: model.Policy) -> bool:
-    """Tell a partner why its referral could not be read, when it can be told; False if not.
+def answer_to_invalid_referral(
+    refused: Refused, policy: model.Policy
+) -> Callable[[CloudEvent, str, Uow], Awaitable[None]] | None:
+    """How to tell a partner why its referral could not be read, when it can be told; else None.
 
     It can be told when the referral names its partner and the partner's own referral id
-    readably and was sent by that partner's user: the answer goes to that partner only.
+    readably and was sent by that partner's user: the answer goes to that partner only, to its
+    own contact person (the contact in the referral may be what is wrong).
     """
     envelope = refused.envelope
-    if envelope is None or refused.errors is None or envelope.type != ReferralSubmitted.event_type:
-        return False
+    errors = refused.errors
+    if envelope is None or errors is None or envelope.type != ReferralSubmitted.event_type:
+        return None
     try:
         named = ReferralWithdrawn.model_validate(envelope.data)  # the two fields that identify it
     except ValidationError:
-        return False
+        return None
     partner = policy.partners.get(named.partner_id)
     if partner is None or partner.amqp_user != refused.publisher:
-        return False
-    problems, problems_en = describe_problems(refused.errors)
-    async with uow:
-        if await uow.first_time(envelope):
-            # Its contact may be what is wrong: the answer goes to the partner's own contact person.
-            first = partner.contacts[0]
-            contact = ContactPerson(name=first.name, email=first.email)
-            await reject(named, model.invalid_referral(problems, problems_en), uow, partner.id, contact)
-    return True
+        return None
+    problems, problems_en = describe_problems(errors)
+    first = partner.contacts[0]
+    contact = ContactPerson(name=first.name, email=first.email)
+
+    async def answer(event: CloudEvent, publisher: str, uow: Uow) -> None:
+        log.info("referral event %s rejected: invalid-referral", event.id)
+        await reject(named, model.invalid_referral(problems, problems_en), uow, partner.id, contact)
+
+    return answer
 
 
 async def open_intake(event: IntakeOpenedV1, uow: Uow, policy: model.Policy) -> None:
     intake = event.data
-    async with uow:
-        if not await uow.first_time(event):
-            return
-        await uow.repository.lock_course(intake.course_type)
-        opened = await uow.repository.add_intake(
-            intake.intake_id, intake.course_type, intake.groups, intake.from_date, intake.locations
-        )
-        if not opened:
-            log.info("intake %s was opened before; nothing to do", intake.intake_id)
-            return
-        log.info("intake %s opened: %d groups of %s", intake.intake_id, intake.groups, intake.course_type)
-        await form_groups(uow, policy, intake.course_type)
+    await uow.repository.lock_course(intake.course_type)
+    opened = await uow.repository.add_intake(
+        intake.intake_id, intake.course_type, intake.groups, intake.from_date, intake.locations
+    )
+    if not opened:
+        log.info("intake %s was opened before; nothing to do", intake.intake_id)
+        return
+    log.info("intake %s opened: %d groups of %s", intake.intake_id, intake.groups, intake.course_type)
+    await form_groups(uow, policy, intake.course_type)
 
 
 async def form_groups(uow: Uow, policy: model.Policy, course_type: str) -> None:
@@ -252,35 +252,32 @@ async def form_groups(uow: Uow, policy: model.Policy, course_type: str) -> None:
 async def close_early(event: EarlyClosureRequestedV1, uow: Uow, policy: model.Policy) -> None:
     request = event.data
     language_group = request.language_group or model.NO_LANGUAGE_GROUP
-    async with uow:
-        if not await uow.first_time(event):
-            return
-        await uow.repository.lock_course(request.course.type)
-        offer = policy.courses.get(request.course.type)
-        intake = await uow.repository.intake_with_room(request.course.type)
-        members = (
-            await uow.repository.first_waiting(
-                request.course.type, request.course.level, language_group, offer.group_capacity
-            )
-            if offer
-            else []
+    await uow.repository.lock_course(request.course.type)
+    offer = policy.courses.get(request.course.type)
+    intake = await uow.repository.intake_with_room(request.course.type)
+    members = (
+        await uow.repository.first_waiting(
+            request.course.type, request.course.level, language_group, offer.group_capacity
         )
-        if offer is None or len(members) < offer.minimum_group_size:
-            minimum = offer.minimum_group_size if offer else 0
-            await _refuse_closure(
-                uow, event, "too-few-waiting",
-                f"Er wachten te weinig deelnemers: {len(members)}, minstens {minimum} nodig.",
-                f"Too few participants waiting: {len(members)}, at least {minimum} needed.",
-            )  # fmt: skip
-            return
-        if intake is None:
-            await _refuse_closure(
-                uow, event, "no-capacity",
-                "Er is geen ruimte voor een nieuwe groep. Open eerst een nieuwe instroom.",
-                "There is no room for a new group. Open an intake first.",
-            )  # fmt: skip
-            return
-        await form_group(uow, offer, intake, members, closed_early=True)
+        if offer
+        else []
+    )
+    if offer is None or len(members) < offer.minimum_group_size:
+        minimum = offer.minimum_group_size if offer else 0
+        await _refuse_closure(
+            uow, event, "too-few-waiting",
+            f"Er wachten te weinig deelnemers: {len(members)}, minstens {minimum} nodig.",
+            f"Too few participants waiting: {len(members)}, at least {minimum} needed.",
+        )  # fmt: skip
+        return
+    if intake is None:
+        await _refuse_closure(
+            uow, event, "no-capacity",
+            "Er is geen ruimte voor een nieuwe groep. Open eerst een nieuwe instroom.",
+            "There is no room for a new group. Open an intake first.",
+        )  # fmt: skip
+        return
+    await form_group(uow, offer, intake, members, closed_early=True)
 
 
 async def _refuse_closure(
@@ -413,39 +410,34 @@ async def withdraw(
 ) -> None:
     request = event.data
     answer_to = policy.sender(publisher, request.partner_id)
-    async with uow:
-        if not await uow.first_time(event):
-            return
+    referral = await uow.repository.find(request.partner_id, request.partner_referral_id)
+    if answer_to != request.partner_id:
+        outcome = "partner-mismatch"  # one partner may not withdraw another's employees
+    elif referral is None:
+        outcome = "not-found"
+    else:
+        await uow.repository.lock_course(referral.course_type)
         referral = await uow.repository.find(request.partner_id, request.partner_referral_id)
-        if answer_to != request.partner_id:
-            outcome = "partner-mismatch"  # one partner may not withdraw another's employees
-        elif referral is None:
-            outcome = "not-found"
-        else:
-            await uow.repository.lock_course(referral.course_type)
-            referral = await uow.repository.find(request.partner_id, request.partner_referral_id)
-            assert referral is not None
-            outcome = await _withdraw(uow, referral, today)
-            if outcome != "already-ended":
-                await uow.repository.note(
-                    referral.partner_id, referral.partner_referral_id, "withdrawn", outcome
-                )
-        referral_id = referral.id if referral is not None else None
-        log.info("withdrawal event %s (referral %s): %s", event.id, referral_id, outcome)
-        reason, reason_en = WITHDRAWAL_OUTCOMES[outcome]
-        await uow.publish(
-            new_event(
-                WithdrawalProcessed(
-                    partner_id=answer_to,
-                    partner_referral_id=request.partner_referral_id,
-                    outcome=outcome,
-                    reason=reason,
-                    reason_en=reason_en,
-                ),
-                source=SOURCE,
-                subject=request.partner_referral_id,
-            )
+        assert referral is not None
+        outcome = await _withdraw(uow, referral, today)
+        if outcome != "already-ended":
+            await uow.repository.note(referral.partner_id, referral.partner_referral_id, "withdrawn", outcome)
+    referral_id = referral.id if referral is not None else None
+    log.info("withdrawal event %s (referral %s): %s", event.id, referral_id, outcome)
+    reason, reason_en = WITHDRAWAL_OUTCOMES[outcome]
+    await uow.publish(
+        new_event(
+            WithdrawalProcessed(
+                partner_id=answer_to,
+                partner_referral_id=request.partner_referral_id,
+                outcome=outcome,
+                reason=reason,
+                reason_en=reason_en,
+            ),
+            source=SOURCE,
+            subject=request.partner_referral_id,
         )
+    )
 
 
 async def _withdraw(uow: Uow, referral: Any, today: date) -> str:
@@ -494,14 +486,11 @@ async def _announce_change(uow: Uow, group: Any, removed: list[Any], added: list
 async def record_schedule(event: CourseScheduledV1, uow: Uow) -> None:
     """Keep the group's course dates: a withdrawal before the first session frees the place."""
     course = event.data
-    async with uow:
-        if not await uow.first_time(event):
-            return
-        first = min(s.start for s in course.sessions).date()
-        last = max(s.start for s in course.sessions).date()
-        await uow.repository.set_group(
-            course.group_id, status="scheduled", first_session=first, last_session=last
-        )
+    first = min(s.start for s in course.sessions).date()
+    last = max(s.start for s in course.sessions).date()
+    await uow.repository.set_group(
+        course.group_id, status="scheduled", first_session=first, last_session=last
+    )
 
 
 async def record_new_dates(event: SessionRescheduledV1 | CourseResumedV1, uow: Uow) -> None:
@@ -511,36 +500,30 @@ async def record_new_dates(event: SessionRescheduledV1 | CourseResumedV1, uow: U
     withdrawal still frees the seat for someone waiting.
     """
     moved = [event.data.session] if isinstance(event, SessionRescheduledV1) else event.data.sessions
-    async with uow:
-        if not await uow.first_time(event):
-            return
-        group = await uow.repository.group(event.data.group_id)
-        if group is None:
-            return
-        # Several moved sessions of one course are handled at once: read and write the dates
-        # under the course type's lock, or one handler's stale dates overwrite another's.
-        await uow.repository.lock_course(group.course_type)
-        group = await uow.repository.group(group.id)
-        assert group is not None
-        first, last = group.first_session, group.last_session
-        for session in moved:
-            day = session.start.date()
-            if session.number == 1:
-                first = day
-            last = max(last, day) if last else day
-        await uow.repository.set_group(group.id, first_session=first, last_session=last)
+    group = await uow.repository.group(event.data.group_id)
+    if group is None:
+        return
+    # Several moved sessions of one course are handled at once: read and write the dates
+    # under the course type's lock, or one handler's stale dates overwrite another's.
+    await uow.repository.lock_course(group.course_type)
+    group = await uow.repository.group(group.id)
+    assert group is not None
+    first, last = group.first_session, group.last_session
+    for session in moved:
+        day = session.start.date()
+        if session.number == 1:
+            first = day
+        last = max(last, day) if last else day
+    await uow.repository.set_group(group.id, first_session=first, last_session=last)
 
 
 async def record_completion(event: CourseCompletedV1, uow: Uow) -> None:
     """The participants completed the course: the retake rule counts from this day."""
     course = event.data
-    async with uow:
-        if not await uow.first_time(event):
-            return
-        completed = await uow.repository.complete_members(course.group_id, course.completed_on)
-        await uow.repository.set_group(course.group_id, status="completed")
-        for row in completed:
-            await uow.repository.note(
-                row.partner_id, row.partner_referral_id, "completed", course.completed_on.isoformat()
-            )
-        log.info("group %s completed on %s", course.group_id, course.completed_on)
+    completed = await uow.repository.complete_members(course.group_id, course.completed_on)
+    await uow.repository.set_group(course.group_id, status="completed")
+    for row in completed:
+        await uow.repository.note(
+            row.partner_id, row.partner_referral_id, "completed", course.completed_on.isoformat()
+        )
+    log.info("group %s completed on %s", course.group_id, course.completed_on)

@@ -1,6 +1,7 @@
 """What notifications does with an event: write notices (who must hear what) into its database.
 
-Nothing is sent here: the notices are stored in the same transaction as the inbox entry, and the
+Nothing is sent here: the notices are stored in the same transaction as the inbox entry (the
+shared handling step opens it and records the event), and the
 mail sender composes and sends the mails after the commit. So a repeated event writes nothing,
 and SMTP being down never makes the handler fail.
 """
@@ -19,18 +20,14 @@ log = logging.getLogger(__name__)
 
 
 async def notify(event: CloudEvent, uow: UnitOfWork[NoticeRepository], audience: Audience) -> int:
-    """Record the notices the event gives; returns how many (0 for a repeat)."""
+    """Record the notices the event gives, in the open unit of work; returns how many."""
     data: EventData = event.data
-    async with uow:
-        if not await uow.first_time(event):
-            log.info("event %s (%s) was handled before; nothing to do", event.id, event.type)
-            return 0
-        staff: list[dict[str, str]] = []
-        if isinstance(data, CourseScheduled | CourseResumed):
-            await uow.repository.remember_staff(data.group_id, group_staff_of(data))
-        if isinstance(data, GroupChanged):
-            staff = await uow.repository.staff_of(data.group_id)
-        added = await uow.repository.add(notices_for(event.id, data, audience, staff))
-        # Ids and counts only: names and addresses stay out of the logs.
-        log.info("event %s (%s): %d notices", event.id, event.type, added)
-        return added
+    staff: list[dict[str, str]] = []
+    if isinstance(data, CourseScheduled | CourseResumed):
+        await uow.repository.remember_staff(data.group_id, group_staff_of(data))
+    if isinstance(data, GroupChanged):
+        staff = await uow.repository.staff_of(data.group_id)
+    added = await uow.repository.add(notices_for(event.id, data, audience, staff))
+    # Ids and counts only: names and addresses stay out of the logs.
+    log.info("event %s (%s): %d notices", event.id, event.type, added)
+    return added

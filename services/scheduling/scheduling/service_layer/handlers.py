@@ -1,7 +1,8 @@
 """What scheduling does with each event: plan a course, pause and resume it, cancel and catch up.
 
-Every handler runs in one unit of work: the inbox entry, the changes and the events they cause
-commit together. Each first takes the planning lock, so that several scheduling processes never
+Every handler of an event runs in one unit of work, opened by the shared handling step after it
+recorded the event in the inbox: the inbox entry, the changes and the events they cause commit
+together. Each first takes the planning lock, so that several scheduling processes never
 give the same teacher, volunteer, room or iPads twice, and see each other's changes whole.
 """
 
@@ -56,65 +57,61 @@ async def schedule_group(
     event: GroupFilledV1, uow: Uow, resources: Resources, lead_days: int, now: datetime
 ) -> None:
     group = event.data
-    async with uow:
-        if not await uow.first_time(event):
-            log.info("group event %s was handled before; nothing to do", event.id)
-            return
-        await uow.repository.lock_planning()
-        if await uow.repository.has_course(group.group_id):
-            # The same group again under another event id: it keeps the course it has.
-            log.info("group %s has a course already; nothing to do", group.group_id)
-            return
-        # A change that came first (a withdrawal just after filling) is newer than this event.
-        change = await uow.repository.take_change(group.group_id)
-        membership_as_of = event.time
-        if change is not None and (event.time is None or change.as_of > event.time):
-            group = group.model_validate(
-                {**group.model_dump(), "participants": change.participants, "contacts": change.contacts}
-            )
-            membership_as_of = change.as_of
-        # From when the group filled, but never in the past: an event replayed from the
-        # parking queue weeks later must not get sessions that have already gone by.
-        earliest = model.earliest_start(max(event.time or now, now), resources.zone, lead_days)
-        # Not before the date the coordinator opened the intake for.
-        if group.earliest_start is not None:
-            earliest = max(earliest, group.earliest_start)
-        course_id = str(uuid.uuid4())
-        request = PlanRequest(
-            course_id=course_id,
-            course_type=group.course.type,
-            participants=len(group.participants),
-            partner_ids=frozenset(p.partner_id for p in group.participants),
-            earliest=earliest,
-            sessions=resources.sessions_per_course,
-            # The participants' wishes first, then where the intake offers courses.
-            preferred_places=tuple(dict.fromkeys([*group.preferred_locations, *group.locations])),
+    await uow.repository.lock_planning()
+    if await uow.repository.has_course(group.group_id):
+        # The same group again under another event id: it keeps the course it has.
+        log.info("group %s has a course already; nothing to do", group.group_id)
+        return
+    # A change that came first (a withdrawal just after filling) is newer than this event.
+    change = await uow.repository.take_change(group.group_id)
+    membership_as_of = event.time
+    if change is not None and (event.time is None or change.as_of > event.time):
+        group = group.model_validate(
+            {**group.model_dump(), "participants": change.participants, "contacts": change.contacts}
         )
-        outcome = await _plan(uow, request, resources)
-        if isinstance(outcome, Unschedulable):
-            await _report_unschedulable(uow, group.group_id, group.course, outcome)
-            return
-        plan = [(s, model.announce(s, resources, str(uuid.uuid4()), revision=0)) for s in outcome.sessions]
-        await uow.repository.add_course(course_id, group, plan, membership_as_of)
-        sessions = [announced for _, announced in plan]
-        log.info("group %s scheduled as course %s from %s", group.group_id, course_id, sessions[0].start)
-        location, teacher = _where_and_who(sessions[0])
-        await uow.publish(
-            new_event(
-                CourseScheduled(
-                    course_id=course_id,
-                    group_id=group.group_id,
-                    course=group.course,
-                    location=location,
-                    teacher=teacher,
-                    sessions=sessions,
-                    participants=group.participants,
-                    contacts=group.contacts,
-                ),
-                source=SOURCE,
-                subject=course_id,
-            )
+        membership_as_of = change.as_of
+    # From when the group filled, but never in the past: an event replayed from the
+    # parking queue weeks later must not get sessions that have already gone by.
+    earliest = model.earliest_start(max(event.time or now, now), resources.zone, lead_days)
+    # Not before the date the coordinator opened the intake for.
+    if group.earliest_start is not None:
+        earliest = max(earliest, group.earliest_start)
+    course_id = str(uuid.uuid4())
+    request = PlanRequest(
+        course_id=course_id,
+        course_type=group.course.type,
+        participants=len(group.participants),
+        partner_ids=frozenset(p.partner_id for p in group.participants),
+        earliest=earliest,
+        sessions=resources.sessions_per_course,
+        # The participants' wishes first, then where the intake offers courses.
+        preferred_places=tuple(dict.fromkeys([*group.preferred_locations, *group.locations])),
+    )
+    outcome = await _plan(uow, request, resources)
+    if isinstance(outcome, Unschedulable):
+        await _report_unschedulable(uow, group.group_id, group.course, outcome)
+        return
+    plan = [(s, model.announce(s, resources, str(uuid.uuid4()), revision=0)) for s in outcome.sessions]
+    await uow.repository.add_course(course_id, group, plan, membership_as_of)
+    sessions = [announced for _, announced in plan]
+    log.info("group %s scheduled as course %s from %s", group.group_id, course_id, sessions[0].start)
+    location, teacher = _where_and_who(sessions[0])
+    await uow.publish(
+        new_event(
+            CourseScheduled(
+                course_id=course_id,
+                group_id=group.group_id,
+                course=group.course,
+                location=location,
+                teacher=teacher,
+                sessions=sessions,
+                participants=group.participants,
+                contacts=group.contacts,
+            ),
+            source=SOURCE,
+            subject=course_id,
         )
+    )
 
 
 # --- measures ----------------------------------------------------------------------------------
@@ -125,38 +122,34 @@ async def announce_measures(
 ) -> None:
     """Cancel every planned session the measure covers, and pause the courses they belong to."""
     announced = event.data
-    async with uow:
-        if not await uow.first_time(event):
-            log.info("measures event %s was handled before; nothing to do", event.id)
-            return
-        await uow.repository.lock_planning()
-        if await uow.repository.measure(announced.measure_id) is not None:
-            log.info("measure %s is known already; nothing to do", announced.measure_id)
-            return
-        await uow.repository.add_measure(announced)
-        measure = model.Measure(
-            announced.measure_id,
-            announced.from_date,
-            announced.until_date,
-            tuple(announced.locations),
-            announced.reason,
-        )
-        zone = resources.zone
-        until = None if measure.until_date is None else model.midnight(measure.until_date + DAY, zone)
-        stopped: dict[str, list[CourseSession]] = {}
-        # Sessions that have already begun are not cancelled, even when the measure starts today.
-        since = max(model.midnight(measure.from_date, zone), now)
-        for session in await uow.repository.planned_sessions(since, until, measure.place_ids(resources)):
-            stopped.setdefault(session.course_id, []).append(session)
-        for course_id, sessions in stopped.items():
-            await _pause(uow, await uow.repository.course(course_id), sessions, measure)
-        log.info(
-            "measure %s from %s: %d sessions of %d courses cancelled",
-            measure.id,
-            measure.from_date,
-            sum(len(sessions) for sessions in stopped.values()),
-            len(stopped),
-        )
+    await uow.repository.lock_planning()
+    if await uow.repository.measure(announced.measure_id) is not None:
+        log.info("measure %s is known already; nothing to do", announced.measure_id)
+        return
+    await uow.repository.add_measure(announced)
+    measure = model.Measure(
+        announced.measure_id,
+        announced.from_date,
+        announced.until_date,
+        tuple(announced.locations),
+        announced.reason,
+    )
+    zone = resources.zone
+    until = None if measure.until_date is None else model.midnight(measure.until_date + DAY, zone)
+    stopped: dict[str, list[CourseSession]] = {}
+    # Sessions that have already begun are not cancelled, even when the measure starts today.
+    since = max(model.midnight(measure.from_date, zone), now)
+    for session in await uow.repository.planned_sessions(since, until, measure.place_ids(resources)):
+        stopped.setdefault(session.course_id, []).append(session)
+    for course_id, sessions in stopped.items():
+        await _pause(uow, await uow.repository.course(course_id), sessions, measure)
+    log.info(
+        "measure %s from %s: %d sessions of %d courses cancelled",
+        measure.id,
+        measure.from_date,
+        sum(len(sessions) for sessions in stopped.values()),
+        len(stopped),
+    )
 
 
 async def _pause(uow: Uow, course: Course, sessions: list[CourseSession], measure: model.Measure) -> None:
@@ -176,27 +169,23 @@ async def _pause(uow: Uow, course: Course, sessions: list[CourseSession], measur
 async def lift_measures(event: MeasuresLiftedV1, uow: Uow, resources: Resources, now: datetime) -> None:
     """Plan the stopped sessions of every course the measure paused again, from the lift date."""
     lifted = event.data
-    async with uow:
-        if not await uow.first_time(event):
-            log.info("measures event %s was handled before; nothing to do", event.id)
-            return
-        await uow.repository.lock_planning()
-        if await uow.repository.measure(lifted.measure_id) is None:
-            log.warning("measure %s is not known; lifting it changes nothing", lifted.measure_id)
-            return
-        await uow.repository.lift(lifted.measure_id, lifted.from_date)
-        # Never in the past: a lift handled late plans from tomorrow.
-        earliest = max(lifted.from_date, _tomorrow(now, resources.zone))
-        # A course that could not be planned at an earlier lift stays paused by the measure, so
-        # lifting it again (with another date) tries once more.
-        for course in await uow.repository.courses_paused_by(lifted.measure_id):
-            still = await uow.repository.measures_still_stopping(course.id, earliest)
-            if still:
-                # Another measure stopped sessions of it too: it continues when that one is lifted.
-                await uow.repository.set_status(course.id, PAUSED, paused_by=still[0])
-                log.info("course %s stays paused by measure %s", course.id, still[0])
-                continue
-            await _resume(uow, course, lifted.measure_id, earliest, resources)
+    await uow.repository.lock_planning()
+    if await uow.repository.measure(lifted.measure_id) is None:
+        log.warning("measure %s is not known; lifting it changes nothing", lifted.measure_id)
+        return
+    await uow.repository.lift(lifted.measure_id, lifted.from_date)
+    # Never in the past: a lift handled late plans from tomorrow.
+    earliest = max(lifted.from_date, _tomorrow(now, resources.zone))
+    # A course that could not be planned at an earlier lift stays paused by the measure, so
+    # lifting it again (with another date) tries once more.
+    for course in await uow.repository.courses_paused_by(lifted.measure_id):
+        still = await uow.repository.measures_still_stopping(course.id, earliest)
+        if still:
+            # Another measure stopped sessions of it too: it continues when that one is lifted.
+            await uow.repository.set_status(course.id, PAUSED, paused_by=still[0])
+            log.info("course %s stays paused by measure %s", course.id, still[0])
+            continue
+        await _resume(uow, course, lifted.measure_id, earliest, resources)
 
 
 async def _resume(uow: Uow, course: Course, measure_id: str, earliest: date, resources: Resources) -> None:
@@ -243,22 +232,18 @@ async def cancel_session(
 ) -> None:
     """Cancel one session, and plan it again as a catch-up after the course's last session."""
     request = event.data
-    async with uow:
-        if not await uow.first_time(event):
-            log.info("cancellation %s was handled before; nothing to do", event.id)
-            return
-        await uow.repository.lock_planning()
-        session = await uow.repository.session(request.session_id)
-        if session is None:
-            # A coordinator's typing error: nothing to retry, and nothing the system can fix.
-            log.warning("session %s is not known; cancellation %s ignored", request.session_id, event.id)
-            return
-        if session.status != PLANNED or session.start <= now:
-            log.info("session %s is %s or has begun; nothing to cancel", session.id, session.status)
-            return
-        course = await uow.repository.course(session.course_id)
-        cancelled = await _cancel(uow, course, session, request.reason_code, request.reason, None)
-        await _catch_up(uow, course, cancelled, resources, now)
+    await uow.repository.lock_planning()
+    session = await uow.repository.session(request.session_id)
+    if session is None:
+        # A coordinator's typing error: nothing to retry, and nothing the system can fix.
+        log.warning("session %s is not known; cancellation %s ignored", request.session_id, event.id)
+        return
+    if session.status != PLANNED or session.start <= now:
+        log.info("session %s is %s or has begun; nothing to cancel", session.id, session.status)
+        return
+    course = await uow.repository.course(session.course_id)
+    cancelled = await _cancel(uow, course, session, request.reason_code, request.reason, None)
+    await _catch_up(uow, course, cancelled, resources, now)
 
 
 async def _catch_up(
@@ -294,37 +279,33 @@ async def _catch_up(
 async def change_group(event: GroupChangedV1, uow: Uow, resources: Resources, now: datetime) -> None:
     """Keep the course's participants current; bring as many iPads as there are participants."""
     changed = event.data
-    async with uow:
-        if not await uow.first_time(event):
-            log.info("group event %s was handled before; nothing to do", event.id)
-            return
-        await uow.repository.lock_planning()
-        course = await uow.repository.course_of_group(changed.group_id)
-        if course is None:
-            # Its GroupFilled has not been handled yet (or could not be planned): the course
-            # will be planned with this membership.
-            log.info("group %s has no course yet; change %s kept for it", changed.group_id, event.id)
-            await uow.repository.keep_change(
-                changed.group_id,
-                [m.model_dump(mode="json") for m in changed.participants],
-                [c.model_dump(mode="json") for c in changed.contacts],
-                event.time or now,
-            )
-            return
-        if not await uow.repository.change_group(
-            course.id, changed.participants, changed.contacts, event.time or now
-        ):
-            log.info("change %s of group %s is older than the course's; ignored", event.id, changed.group_id)
-            return
-        log.info(
-            "group %s of course %s: %d left, %d joined",
+    await uow.repository.lock_planning()
+    course = await uow.repository.course_of_group(changed.group_id)
+    if course is None:
+        # Its GroupFilled has not been handled yet (or could not be planned): the course
+        # will be planned with this membership.
+        log.info("group %s has no course yet; change %s kept for it", changed.group_id, event.id)
+        await uow.repository.keep_change(
             changed.group_id,
-            course.id,
-            len(changed.removed),
-            len(changed.added),
+            [m.model_dump(mode="json") for m in changed.participants],
+            [c.model_dump(mode="json") for c in changed.contacts],
+            event.time or now,
         )
-        if len(changed.participants) != len(course.participants):
-            await _change_ipads(uow, course, len(changed.participants), resources, now)
+        return
+    if not await uow.repository.change_group(
+        course.id, changed.participants, changed.contacts, event.time or now
+    ):
+        log.info("change %s of group %s is older than the course's; ignored", event.id, changed.group_id)
+        return
+    log.info(
+        "group %s of course %s: %d left, %d joined",
+        changed.group_id,
+        course.id,
+        len(changed.removed),
+        len(changed.added),
+    )
+    if len(changed.participants) != len(course.participants):
+        await _change_ipads(uow, course, len(changed.participants), resources, now)
 
 
 async def _change_ipads(uow: Uow, course: Course, needed: int, resources: Resources, now: datetime) -> None:
