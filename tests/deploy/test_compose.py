@@ -477,9 +477,13 @@ def test_exchanges_are_declared_as_the_services_declare_them(
 ) -> None:
     exchanges = {e["name"]: e for e in definitions["exchanges"] if e["vhost"] == "/"}
     for topology in topologies(services, monkeypatch):
+        # The definitions create them; the services only look them up (checked, unlike a real
+        # declaration, for existence only: so the type is compared here).
+        assert topology.declare_exchanges is False, f"{topology.service}: set DECLARE_EXCHANGES=false"
         for declared in (topology.exchange(), topology.dead_letter()):
             assert declared.name in exchanges, f"exchange {declared.name} is not in definitions.json"
             defined = exchanges[declared.name]
+            assert declared.declare is False, f"{topology.service} would declare {declared.name}"
             assert defined["type"] == declared.type.value, declared.name
             assert defined["durable"] == declared.durable, declared.name
             assert defined["auto_delete"] == declared.auto_delete, declared.name
@@ -579,10 +583,32 @@ def test_service_users_may_publish_only_their_services_events(
             assert not allows(topic["read"], pattern), f"{username} may bind {pattern!r}"
         for event_type in EVENT_TYPES - set(routing_keys):
             assert not allows(topic["read"], event_type), f"{username} may bind {event_type}"
-        # Parking publishes to the dead-letter exchange, a direct exchange: RabbitMQ checks topic
-        # permissions on topic exchanges only, so the write permission (checked below) alone
-        # applies there. The gap this leaves is in deploy/rabbitmq/README.md.
-        assert exchanges[topology.dead_letter_exchange]["type"] == "direct"
+        # RabbitMQ checks topic permissions on topic exchanges only: on a direct dead-letter
+        # exchange any service user could park into, or bind to, another's parking queue.
+        assert exchanges[topology.dead_letter_exchange]["type"] == "topic"
+
+
+def test_service_users_may_park_into_and_bind_their_own_parking_queue_only(
+    services: dict[str, Service], definitions: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    all_topologies = topologies(services, monkeypatch)
+    for topology in all_topologies:
+        username = amqp_user(services, topology.service)
+        topic = topic_permission(definitions, username, topology.dead_letter_exchange)
+        # `park` publishes with its own queue name as routing key, and Topology.declare binds the
+        # parking queue with it (topic read is checked on binding). RabbitMQ's own dead-lettering
+        # after the delivery limit is internal and checks no permission.
+        own = f"^{re.escape(topology.queue_name)}$"
+        assert topic["write"] == own, f"{username}: set write on {topology.dead_letter_exchange} to {own!r}"
+        assert topic["read"] == own, f"{username}: set read on {topology.dead_letter_exchange} to {own!r}"
+        others = [other.queue_name for other in all_topologies if other.service != topology.service]
+        assert others, "three services, three parking queues"
+        for key in others:
+            for kind in ("write", "read"):
+                assert not allows(topic[kind], key), f"{username} may {kind} parking key {key}"
+        for pattern in ("#", "*", f"{topology.queue_name}.#", f"{topology.queue_name}x", ""):
+            for kind in ("write", "read"):
+                assert not allows(topic[kind], pattern), f"{username} may {kind} {pattern!r}"
 
 
 def test_service_users_may_use_their_own_topology_only(
@@ -594,11 +620,15 @@ def test_service_users_may_use_their_own_topology_only(
         granted = permissions(definitions, username)
         exchanges = [topology.events_exchange, topology.dead_letter_exchange]
         own_queues = [topology.queue_name, topology.parking_queue_name]
-        # Topology.declare declares both exchanges and both queues (configure) and binds the
-        # queues (write on the queue, read on the exchange); the service consumes its queue
-        # (read), publishes events and parks unreadable messages (write on both exchanges).
-        for resource in exchanges + own_queues:
+        # Topology.declare looks both exchanges up (a passive declaration needs no permission),
+        # declares both queues (configure) and binds them (write on the queue, read on the
+        # exchange); the service consumes its queue (read), publishes events and parks unreadable
+        # messages (write on both exchanges). Configure on an exchange would let it delete it.
+        for resource in exchanges:
+            assert not allows(granted["configure"], resource), f"{username} may configure {resource}"
+        for resource in own_queues:
             assert allows(granted["configure"], resource), f"{username} may not configure {resource}"
+        for resource in exchanges + own_queues:
             assert allows(granted["write"], resource), f"{username} may not write {resource}"
         for resource in [*exchanges, topology.queue_name]:
             assert allows(granted["read"], resource), f"{username} may not read {resource}"
@@ -609,7 +639,7 @@ def test_service_users_may_use_their_own_topology_only(
                         assert not allows(granted[kind], queue), f"{username} may {kind} {queue}"
         # Configure only what Topology.declare declares: no queue of another name (nothing to
         # bind anywhere), and read on no queue but its own (parked messages are for people).
-        may = {"configure": exchanges + own_queues, "read": [*exchanges, topology.queue_name]}
+        may = {"configure": own_queues, "read": [*exchanges, topology.queue_name]}
         for kind, mine in may.items():
             for name in ("x", "amq.gen-1", f"{topology.queue_name}.x", f"x{topology.queue_name}", "#"):
                 assert not allows(granted[kind], name) or name in mine, f"{username} may {kind} {name}"

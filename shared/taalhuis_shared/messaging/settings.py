@@ -14,6 +14,8 @@ class ServiceSettings(BaseSettings):
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     database_url: str
     events_exchange: str = "taalhuis.events"
+    # False where the broker's definitions create the exchanges: the service only looks them up.
+    declare_exchanges: bool = True
     # Prepended to every queue name; lets test runs and tenants live side by side on one broker.
     queue_prefix: str = ""
     prefetch_count: int = 10

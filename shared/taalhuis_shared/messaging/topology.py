@@ -1,8 +1,9 @@
 """Names and declarations of the exchanges and queues a service owns.
 
 One durable topic exchange carries every event, routed by event type. Each service has one quorum
-queue on it, dead-lettering into its own parking queue through a direct dead-letter exchange.
-`deploy/rabbitmq/definitions.json` declares the same, with the same arguments.
+queue on it, dead-lettering into its own parking queue through a topic dead-letter exchange, with
+the service's queue name as routing key. `deploy/rabbitmq/definitions.json` declares the same,
+with the same arguments.
 """
 
 from __future__ import annotations
@@ -24,10 +25,20 @@ class Topology:
     queue_prefix: str
     service: str
     delivery_limit: int = 10
+    # False: the exchanges must exist already (deploy/rabbitmq/definitions.json); they are only
+    # looked up, so the service's user needs no configure permission on them, which would let
+    # it delete them.
+    declare_exchanges: bool = True
 
     @classmethod
     def of(cls, settings: ServiceSettings, service: str) -> Topology:
-        return cls(settings.events_exchange, settings.queue_prefix, service, settings.delivery_limit)
+        return cls(
+            settings.events_exchange,
+            settings.queue_prefix,
+            service,
+            settings.delivery_limit,
+            settings.declare_exchanges,
+        )
 
     @property
     def dead_letter_exchange(self) -> str:
@@ -42,10 +53,17 @@ class Topology:
         return f"{self.queue_name}.parked"
 
     def exchange(self) -> RabbitExchange:
-        return RabbitExchange(self.events_exchange, type=ExchangeType.TOPIC, durable=True)
+        return RabbitExchange(
+            self.events_exchange, type=ExchangeType.TOPIC, durable=True, declare=self.declare_exchanges
+        )
 
     def dead_letter(self) -> RabbitExchange:
-        return RabbitExchange(self.dead_letter_exchange, type=ExchangeType.DIRECT, durable=True)
+        # Topic, not direct, though every routing key is a plain queue name: RabbitMQ checks
+        # topic permissions on topic exchanges only, so this way each service user can park
+        # into, and bind to, its own parking queue's key only.
+        return RabbitExchange(
+            self.dead_letter_exchange, type=ExchangeType.TOPIC, durable=True, declare=self.declare_exchanges
+        )
 
     def queue_arguments(self) -> dict[str, Any]:
         return {
@@ -78,7 +96,7 @@ class Topology:
         return RabbitQueue(self.parking_queue_name, queue_type=QueueType.QUORUM, routing_key=self.queue_name)
 
     async def declare(self, broker: RabbitBroker, routing_keys: list[str]) -> None:
-        """Declare exchanges, the service queue with all its bindings, and the parking queue.
+        """Declare exchanges (or look them up), the service queue with its bindings, the parking queue.
 
         Runs before consuming starts, so that a message parked at once has somewhere to go.
         """
