@@ -79,6 +79,7 @@ class Consumer:
         answer = self.answer(refused) if self.answer is not None else None
         if answer is not None and refused.envelope is not None and refused.publisher is not None:
             await self._persist(self._handle(answer, refused.envelope, refused.publisher), msg)
+            log.info("message %s refused (%s); its sender is answered", msg.message_id, refused.reason)
             return
         await parking.park(
             self.broker, self.topology, msg, parking.Unreadable(refused.reason, refused.detail)
