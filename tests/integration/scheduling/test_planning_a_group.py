@@ -102,7 +102,9 @@ async def test_groups_planned_at_the_same_time_never_double_book_anyone_or_anyth
     data["places"][0]["rooms"] = data["places"][0]["rooms"][:1]
     tight = load(tmp_path, data)
     # In parallel, as several processes would.
-    await asyncio.gather(*(schedule_group(group_filled(n), uow(), tight, LEAD_DAYS, NOW) for n in range(4)))
+    await asyncio.gather(
+        *(handle(schedule_group, group_filled(n), uow(), tight, LEAD_DAYS, NOW) for n in range(4))
+    )
 
     rows = await session_rows(engine)
     assert len(rows) == 20
