@@ -5,13 +5,14 @@ window. Its mail is written in the same transaction that marks the notices compo
 Message-ID made from the notices, so a batch becomes exactly one mail. An advisory lock per
 batch keeps two processes from composing the same batch.
 
-Sending is shaped like the shared outbox relay. Each mail is taken with `FOR UPDATE SKIP LOCKED`
-in a transaction of its own, so several processes share the work and a crash re-sends at most
-the one mail it was sending (with the same Message-ID). A mail handed to SMTP whose marking fails
-(the database went away) is remembered in memory and marked first when the database is back, so
-it is not sent again. A temporary failure counts the attempt,
-keeps the error and waits a growing pause: SMTP being down delays mail, it never loses it. A
-recipient refused for good (5xx) is recorded as failed, and the coordinator is told once.
+Sending: each mail is claimed with `FOR UPDATE SKIP LOCKED` for a lease (`CLAIM_LEASE`) in a
+committed transaction of its own, then handed to SMTP, then marked sent. So several processes
+share the work, and a mail handed to SMTP whose marking fails (the database went away) stays
+claimed: it is remembered in memory and marked first when the database is back, never sent by
+another process meanwhile. Only a crash between handing over and marking sends a mail again,
+after the lease, with the same Message-ID. A temporary failure counts the attempt, keeps the
+error and waits a growing pause: SMTP being down delays mail, it never loses it. A recipient
+refused for good (5xx) is recorded as failed, and the coordinator is told once.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ log = logging.getLogger(__name__)
 
 # Longest wait of one mail between attempts: after an SMTP outage mail goes out within this.
 MAX_MAIL_PAUSE = 300.0
+# Seconds a mail being sent is left to the process that took it. Longer than a send, and than a
+# database outage the sender is meant to ride out: only after it may another process send the
+# mail again (with the same Message-ID), as after a crash of the first.
+CLAIM_LEASE = 600.0
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
@@ -213,9 +218,7 @@ class MailSender(PollingWorker):
         await self._mark_handed_over()
         sent = 0
         while sent < self._batch_size:
-            async with self._engine.begin() as connection:
-                outcome = await self._send_next(connection)
-            self._handed_over.clear()  # committed: the mail just sent is marked
+            outcome = await self._send_next()
             if outcome is None:
                 return sent, False
             if not outcome:
@@ -223,18 +226,34 @@ class MailSender(PollingWorker):
             sent += 1
         return sent, False
 
-    async def _send_next(self, connection: AsyncConnection) -> bool | None:
+    async def _claim_next(self) -> Any:
+        """Take the next due mail for `CLAIM_LEASE` seconds, committed: no other process sends it then.
+
+        The claim is its own transaction, so that a database lost while the mail is with SMTP
+        does not free the mail for another process (it would send it again).
+        """
+        async with self._engine.begin() as connection:
+            row = (
+                await connection.execute(
+                    select(mails)
+                    .where(mails.c.sent_at.is_(None), mails.c.failed_at.is_(None))
+                    .where(mails.c.next_attempt_at <= func.now())
+                    .order_by(mails.c.next_attempt_at, mails.c.id)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                )
+            ).first()
+            if row is not None:
+                await connection.execute(
+                    update(mails)
+                    .where(mails.c.id == row.id)
+                    .values(next_attempt_at=func.now() + timedelta(seconds=CLAIM_LEASE))
+                )
+        return row
+
+    async def _send_next(self) -> bool | None:
         """Send the next due mail: True when done with it, False when it failed, None when none is due."""
-        row = (
-            await connection.execute(
-                select(mails)
-                .where(mails.c.sent_at.is_(None), mails.c.failed_at.is_(None))
-                .where(mails.c.next_attempt_at <= func.now())
-                .order_by(mails.c.next_attempt_at, mails.c.id)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
-        ).first()
+        row = await self._claim_next()
         if row is None:
             return None
         attempts = row.attempts + 1
@@ -251,31 +270,31 @@ class MailSender(PollingWorker):
                 timeout=self._send_timeout,
             )
         except Exception as error:
-            if refused_for_good(error):
-                await self._record_refusal(connection, row, attempts, error)
-                return True
-            # The mail by id and role: names and bodies stay out of the logs (last_error keeps the detail).
-            # The error's type and SMTP code only: its text may repeat the address (last_error keeps it).
-            log.warning(
-                "mail %s to the %s not sent (attempt %d): %s %s",
-                row.id, row.recipient_role, attempts, type(error).__name__, getattr(error, "code", ""),
-            )  # fmt: skip
-            # The exponent is capped too: after days of failures 2**attempts would overflow a float.
-            pause = min(self._poll_interval * 2 ** min(attempts, 20), MAX_MAIL_PAUSE)
-            await connection.execute(
-                update(mails)
-                .where(mails.c.id == row.id)
-                .values(
-                    attempts=attempts,
-                    last_error=repr(error)[:1000],
-                    next_attempt_at=func.now() + timedelta(seconds=pause),
+            async with self._engine.begin() as connection:
+                if refused_for_good(error):
+                    await self._record_refusal(connection, row, attempts, error)
+                    return True
+                # The mail by id and role, the error's type and SMTP code: its text may repeat the
+                # address (last_error keeps it).
+                log.warning(
+                    "mail %s to the %s not sent (attempt %d): %s %s",
+                    row.id, row.recipient_role, attempts, type(error).__name__, getattr(error, "code", ""),
+                )  # fmt: skip
+                # The exponent is capped too: after days of failures 2**attempts would overflow a float.
+                pause = min(self._poll_interval * 2 ** min(attempts, 20), MAX_MAIL_PAUSE)
+                await connection.execute(
+                    update(mails)
+                    .where(mails.c.id == row.id)
+                    .values(
+                        attempts=attempts,
+                        last_error=repr(error)[:1000],
+                        next_attempt_at=func.now() + timedelta(seconds=pause),
+                    )
                 )
-            )
             return False
+        # Remembered until recorded: if the database is away now, it is marked when it is back.
         self._handed_over[row.id] = attempts
-        await connection.execute(
-            update(mails).where(mails.c.id == row.id).values(sent_at=func.now(), attempts=attempts)
-        )
+        await self._mark_handed_over()
         log.info("mail %s (%s to the %s) sent", row.id, row.kind, row.recipient_role)
         return True
 
@@ -290,7 +309,6 @@ class MailSender(PollingWorker):
                     .where(mails.c.id == mail_id, mails.c.sent_at.is_(None))
                     .values(sent_at=func.now(), attempts=attempts)
                 )
-        log.info("%d mails handed over during a database outage marked sent", len(self._handed_over))
         self._handed_over.clear()
 
     async def _record_refusal(
