@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 
-@dataclass(frozen=True)
+@dataclass
 class Clock:
     offset: timedelta = timedelta(0)
 
