@@ -1,4 +1,4 @@
-"""Sent mails' bodies and addresses are blanked after the period; the mail view still shows the mail."""
+"""Old mails lose body, address and SMTP answer after the period; the mail view still shows them."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ ADDRESS = "sanne.dewit@promen.example"
 BODY = b"Subject: Cursusdata\r\n\r\nBeste Sanne, Eva de V. begint op dinsdag."
 
 
-async def add_mail(engine: AsyncEngine, name: str, **times: datetime | None) -> None:
+async def add_mail(engine: AsyncEngine, name: str, **columns: datetime | str) -> None:
     async with engine.begin() as connection:
         await connection.execute(
             insert(mails).values(
@@ -30,7 +30,7 @@ async def add_mail(engine: AsyncEngine, name: str, **times: datetime | None) -> 
                 subject=f"Cursusdata {name}",
                 message_id=f"<{name}@taalhuis.example>",
                 content=BODY,
-                **times,
+                **columns,
             )
         )
 
@@ -40,7 +40,9 @@ async def test_bodies_and_addresses_of_mails_sent_before_the_period_are_blanked(
         now = await connection.scalar(select(func.now()))
     assert isinstance(now, datetime)
     await add_mail(engine, "sent-long-ago", sent_at=now - 10 * DAY)
-    await add_mail(engine, "refused-long-ago", failed_at=now - 10 * DAY)
+    await add_mail(
+        engine, "refused-long-ago", failed_at=now - 10 * DAY, last_error=f"550 <{ADDRESS}> unknown"
+    )
     await add_mail(engine, "sent-now", sent_at=now)
     await add_mail(engine, "waiting-long", created_at=now - 100 * DAY)
     # 85 days on: the mails finished 10 days ago are 95 days old, past the 90-day period.
@@ -53,7 +55,7 @@ async def test_bodies_and_addresses_of_mails_sent_before_the_period_are_blanked(
         rows = {row.batch_key: row for row in await connection.execute(select(mails))}
         records = (await connection.execute(select(retention_runs))).all()
     for blanked in ("sent-long-ago", "refused-long-ago"):
-        assert (rows[blanked].content, rows[blanked].recipient) == (b"", "")
+        assert (rows[blanked].content, rows[blanked].recipient, rows[blanked].last_error) == (b"", "", None)
         assert rows[blanked].message_id == f"<{blanked}@taalhuis.example>", "the Message-ID stays"
     for kept in ("sent-now", "waiting-long"):
         assert (rows[kept].content, rows[kept].recipient) == (BODY, ADDRESS)

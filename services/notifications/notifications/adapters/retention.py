@@ -1,9 +1,11 @@
 """What notifications removes by itself: the bodies and addresses of mails sent long ago.
 
-A mail's `content` is the whole message (names, addresses, course details) and `recipient` the
-address it went to. Once the mail has been sent (or refused for good) more than the period ago,
-both are blanked; the row stays with its kind, role, subject, Message-ID and times, so the mail
-view still shows that a mail went out and when. The columns are NOT NULL: blank is ''.
+A mail's `content` is the whole message (names, addresses, course details), `recipient` the
+address it went to, and `last_error` an SMTP server's answer, which often quotes the address.
+Once the mail has been sent (or refused for good) more than the period ago, all three are
+blanked; the row stays with its kind, role, subject (course and date, no names), Message-ID and
+times, so the mail view still shows that a mail went out and when. `content` and `recipient`
+are NOT NULL: blank is ''.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ def mail_bodies(days: int) -> Shredder:
             update(mails)
             .where(
                 finished < now - timedelta(days=days),
-                or_(mails.c.content != b"", mails.c.recipient != ""),
+                or_(mails.c.content != b"", mails.c.recipient != "", mails.c.last_error.is_not(None)),
             )
-            .values(content=b"", recipient="")
+            .values(content=b"", recipient="", last_error=None)
         )
         return blanked.rowcount
 
     return Shredder(
-        "mail-bodies", f"body and address of mails sent or refused more than {days} days ago", shred
+        "mail-bodies",
+        f"body, address and SMTP answer of mails sent or refused more than {days} days ago",
+        shred,
     )
