@@ -114,17 +114,17 @@ class RetentionWorker(PollingWorker):
         # batch_size 1 and rounds that report 0 rows: a run is never "more may be waiting".
         super().__init__(poll_interval=interval, batch_size=1)
         self._engine = engine
-        self._shredders = list(shredders)
-        self._clock = clock
+        self.shredders = list(shredders)
+        self.clock = clock
         self._interval = timedelta(seconds=interval)
         self._next_run: datetime | None = None
 
     async def run_once(self) -> tuple[int, bool]:
-        now = self._clock.now()
+        now = self.clock.now()
         if self._next_run is not None and now < self._next_run:
             return 0, False
         failed = False
-        for shredder in self._shredders:
+        for shredder in self.shredders:
             try:
                 async with self._engine.begin() as connection:
                     rows = await shredder.shred(connection, now)

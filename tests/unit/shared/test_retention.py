@@ -1,4 +1,4 @@
-"""The retention worker with a fake clock and a fake database: when it runs which shredder.
+"""The retention worker with a fake clock and a fake database, and the shredders each service runs.
 
 What the shredders remove is tested against the real PostgreSQL (tests/integration/shared and
 tests/integration/notifications); here only the worker's timing and its handling of failures.
@@ -7,11 +7,13 @@ tests/integration/notifications); here only the worker's timing and its handling
 from __future__ import annotations
 
 import contextlib
+import importlib
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from taalhuis_shared.clock import Clock
@@ -144,3 +146,28 @@ def test_today_is_the_date_in_the_given_zone() -> None:
     late = FakeClock(datetime(2027, 1, 4, 23, 30, tzinfo=UTC))
     assert late.today(ZoneInfo("Europe/Amsterdam")) == date(2027, 1, 5)
     assert late.today(UTC) == date(2027, 1, 4)
+
+
+@pytest.mark.parametrize(
+    ("package", "names"),
+    [
+        ("enrolment", ["outbox", "inbox"]),
+        ("scheduling", ["outbox", "inbox"]),
+        ("notifications", ["outbox", "inbox", "mail-bodies"]),
+    ],
+)
+def test_each_service_runs_the_retention_job_with_its_shredders(
+    package: str, names: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bootstrap = importlib.import_module(f"{package}.bootstrap")
+    settings = importlib.import_module(f"{package}.settings").Settings(
+        database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none", clock_offset=60.0
+    )
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(bootstrap, "consuming_service", lambda **wiring: seen.update(wiring))
+
+    bootstrap.build_app(settings)  # builds only; nothing connects
+
+    [retention] = [w for w in seen["workers"] if isinstance(w, RetentionWorker)]
+    assert [shredder.name for shredder in retention.shredders] == names
+    assert retention.clock.offset == timedelta(seconds=60)
