@@ -505,6 +505,30 @@ def test_queue_arguments_equal_the_shared_topology(
         assert queues[topology.queue_name]["arguments"] == topology.queue_arguments()
 
 
+PARKED_MESSAGE_TTL_MS = 30 * 24 * 3600 * 1000  # parked messages hold whole referrals: 30 days
+
+
+def test_parked_messages_expire_after_30_days_by_a_policy(
+    services: dict[str, Service], definitions: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A policy, not a queue argument: the services declare their queues without it, and a policy
+    # can change later without PRECONDITION_FAILED. RabbitMQ applies one policy per queue (the
+    # highest priority), so each parking queue must match exactly this one.
+    policies = [p for p in definitions.get("policies", []) if p["vhost"] == "/"]
+    for topology in topologies(services, monkeypatch):
+        for queue, parked in ((topology.parking_queue_name, True), (topology.queue_name, False)):
+            matching = [
+                p for p in policies if re.search(p["pattern"], queue) and p["apply-to"] != "exchanges"
+            ]
+            if not parked:
+                assert matching == [], f"{queue} holds work, not parked messages: {matching}"
+                continue
+            assert len(matching) == 1, f"{queue}: {matching}"
+            assert matching[0]["definition"] == {"message-ttl": PARKED_MESSAGE_TTL_MS}, queue
+    for queue in (PARTNER_QUEUE, "coordinator.notices"):
+        assert not [p for p in policies if re.search(p["pattern"], queue)], queue
+
+
 def test_bindings_follow_the_event_flow(
     services: dict[str, Service], definitions: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,6 +25,7 @@ from taalhuis_shared.messaging.gate import Refused
 from taalhuis_shared.messaging.relay import OutboxRelay
 from taalhuis_shared.messaging.topology import Topology
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
+from taalhuis_shared.retention import retention_worker
 from taalhuis_shared.runtime import consuming_service
 
 from .adapters.config import load_policy
@@ -104,7 +105,7 @@ def build_app(settings: Settings) -> FastStream:
         },
         unit_of_work=new_unit_of_work,
         build_router=build_router,
-        workers=[relay],
+        workers=[relay, retention_worker(settings, engine)],
         answer=answer,
         partner_users=[partner.amqp_user for partner in policy.partners.values()],
     )

@@ -14,10 +14,12 @@ from taalhuis_shared.events import CloudEvent
 from taalhuis_shared.messaging.broker import service_broker
 from taalhuis_shared.messaging.topology import Topology
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
+from taalhuis_shared.retention import retention_worker
 from taalhuis_shared.runtime import consuming_service
 
 from .adapters.mail_sender import MailSender, MailServer
 from .adapters.repository import NoticeRepository
+from .adapters.retention import mail_bodies
 from .domain.notices import Audience, Window
 from .entrypoints.messaging import CONSUMES, build_router
 from .service_layer import handlers
@@ -88,5 +90,8 @@ def build_app(settings: Settings) -> FastStream:
         handlers=dict.fromkeys(CONSUMES, notify),
         unit_of_work=lambda: unit_of_work(settings, engine),
         build_router=build_router,
-        workers=[sender],
+        workers=[
+            sender,
+            retention_worker(settings, engine, [mail_bodies(settings.mail_body_retention_days)]),
+        ],
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from taalhuis_shared.messaging.settings import ServiceSettings
 
 from .adapters.mail_sender import SmtpTls
@@ -37,3 +39,5 @@ class Settings(ServiceSettings):
     partner_contacts: dict[str, str] = {}
     # Recipients who read English: address -> "en", as JSON. Everyone else gets Dutch.
     recipient_languages: dict[str, Language] = {}
+    # Days after sending (or a refusal for good) that a mail's body, address and SMTP answer are blanked.
+    mail_body_retention_days: int = Field(default=90, ge=1)

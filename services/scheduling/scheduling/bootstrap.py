@@ -20,6 +20,7 @@ from taalhuis_shared.messaging.broker import service_broker
 from taalhuis_shared.messaging.relay import OutboxRelay
 from taalhuis_shared.messaging.topology import Topology
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
+from taalhuis_shared.retention import retention_worker
 from taalhuis_shared.runtime import consuming_service
 
 from .adapters.repository import SchedulingRepository
@@ -91,5 +92,5 @@ def build_app(settings: Settings) -> FastStream:
         },
         unit_of_work=new_unit_of_work,
         build_router=build_router,
-        workers=[relay, completion],
+        workers=[relay, completion, retention_worker(settings, engine)],
     )

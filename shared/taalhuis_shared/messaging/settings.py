@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from yarl import URL
 
@@ -29,6 +30,12 @@ class ServiceSettings(BaseSettings):
     publishers: dict[str, list[str]] = dict(DEFAULT_USERS)
     # Seconds a message is held while the database does not answer, before it goes back to the queue.
     outage_patience: float = 1200.0
+    # Seconds added to the machine's clock (taalhuis_shared.clock): lets tests move time; 0 in use.
+    clock_offset: float = 0.0
+    # Seconds between runs of the retention job, and how long it keeps what it removes.
+    retention_interval: float = Field(default=3600.0, gt=0)
+    outbox_retention_days: int = Field(default=30, ge=1)
+    inbox_retention_days: int = Field(default=90, ge=1)
 
     @property
     def amqp_user(self) -> str:

@@ -22,6 +22,11 @@ from ..settings import Settings
 KINDS = ["verzonden", "wachtend", "mislukt"]
 
 
+def _address(recipient: str) -> str:
+    """A mail's address, or a word saying it was blanked after the retention period."""
+    return recipient or "(verwijderd)"
+
+
 def _when(moment: datetime | None, timezone: ZoneInfo) -> str:
     return f"{moment.astimezone(timezone):%Y-%m-%d %H:%M}" if moment else "-"
 
@@ -39,7 +44,8 @@ async def sent(connection: AsyncConnection, timezone: ZoneInfo) -> str:
         select(mails).where(mails.c.sent_at.is_not(None)).order_by(mails.c.sent_at, mails.c.id)
     )
     found = [
-        (r.id, _when(r.sent_at, timezone), r.recipient, r.recipient_role, r.kind, r.subject) for r in rows
+        (r.id, _when(r.sent_at, timezone), _address(r.recipient), r.recipient_role, r.kind, r.subject)
+        for r in rows
     ]
     return "Verzonden\n" + table(["nr", "verzonden", "aan", "rol", "soort", "onderwerp"], found)
 
@@ -79,7 +85,14 @@ async def failed(connection: AsyncConnection, timezone: ZoneInfo) -> str:
         select(mails).where(mails.c.failed_at.is_not(None)).order_by(mails.c.failed_at, mails.c.id)
     )
     found = [
-        (r.id, _when(r.failed_at, timezone), r.recipient, r.kind, r.subject, (r.last_error or "")[:80])
+        (
+            r.id,
+            _when(r.failed_at, timezone),
+            _address(r.recipient),
+            r.kind,
+            r.subject,
+            (r.last_error or "")[:80],
+        )
         for r in rows
     ]
     set_aside = await connection.execute(
