@@ -19,20 +19,22 @@ from sqlalchemy import MetaData
 from enrolment.adapters import tables as enrolment_tables
 from notifications.adapters import tables as notifications_tables
 from scheduling.adapters import tables as scheduling_tables
+from taalhuis_shared import retention
 from taalhuis_shared.events import CATALOGUE
 from taalhuis_shared.messaging import store
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTER = ROOT / "docs" / "privacy.md"
 
-# The register's heading for each database's tables; `shared` holds the inbox and outbox that
-# every service's database has.
-METADATA: dict[str, MetaData] = {
-    "enrolment": enrolment_tables.metadata,
-    "scheduling": scheduling_tables.metadata,
-    "notifications": notifications_tables.metadata,
-    "shared": store.metadata,
-}
+# The register's heading for each database's tables; `shared` holds the tables every service's
+# database has (inbox, outbox, retention runs).
+METADATA: list[tuple[str, MetaData]] = [
+    ("enrolment", enrolment_tables.metadata),
+    ("scheduling", scheduling_tables.metadata),
+    ("notifications", notifications_tables.metadata),
+    ("shared", store.metadata),
+    ("shared", retention.metadata),
+]
 
 HEADING = re.compile(r"^### (table|event) (\S+)\s*$")
 ENTRY = re.compile(r"^\|\s*`([^`]+)`\s*\|")
@@ -98,7 +100,7 @@ def field_paths(model: type[BaseModel], prefix: str = "") -> set[str]:
 def tables_in_code() -> dict[str, set[str]]:
     return {
         f"{database}.{table.name}": {column.name for column in table.columns}
-        for database, metadata in METADATA.items()
+        for database, metadata in METADATA
         for table in metadata.tables.values()
     }
 
