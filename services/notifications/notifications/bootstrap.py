@@ -19,7 +19,7 @@ from taalhuis_shared.runtime import consuming_service
 
 from .adapters.mail_sender import MailSender, MailServer
 from .adapters.repository import NoticeRepository
-from .adapters.retention import mail_bodies
+from .adapters.retention import mail_bodies, old_notices
 from .domain.notices import Audience, Window
 from .entrypoints.messaging import CONSUMES, build_router
 from .service_layer import handlers
@@ -92,6 +92,13 @@ def build_app(settings: Settings) -> FastStream:
         build_router=build_router,
         workers=[
             sender,
-            retention_worker(settings, engine, [mail_bodies(settings.mail_body_retention_days)]),
+            retention_worker(
+                settings,
+                engine,
+                [
+                    mail_bodies(settings.mail_body_retention_days),
+                    old_notices(settings.mail_body_retention_days),
+                ],
+            ),
         ],
     )

@@ -25,6 +25,7 @@ from taalhuis_shared.runtime import consuming_service
 
 from .adapters.repository import SchedulingRepository
 from .adapters.resources import load_resources
+from .adapters.retention import finished_courses
 from .domain.planner import Resources
 from .entrypoints.completion import CourseCompletion
 from .entrypoints.messaging import build_router
@@ -92,5 +93,9 @@ def build_app(settings: Settings) -> FastStream:
         },
         unit_of_work=new_unit_of_work,
         build_router=build_router,
-        workers=[relay, completion, retention_worker(settings, engine)],
+        workers=[
+            relay,
+            completion,
+            retention_worker(settings, engine, [finished_courses(settings.course_retention_days)]),
+        ],
     )

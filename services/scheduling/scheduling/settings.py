@@ -21,6 +21,8 @@ class Settings(ServiceSettings):
     timezone: str = "Europe/Amsterdam"
     # Seconds between looks for courses whose last session has ended.
     completion_check_interval: float = Field(default=60.0, gt=0)
+    # Days after a course completed that its participants, contact persons and session staff are blanked.
+    course_retention_days: int = Field(default=90, ge=1)
 
     @property
     def resources_path(self) -> Path:

@@ -152,8 +152,8 @@ def test_today_is_the_date_in_the_given_zone() -> None:
     ("package", "names"),
     [
         ("enrolment", ["outbox", "inbox"]),
-        ("scheduling", ["outbox", "inbox"]),
-        ("notifications", ["outbox", "inbox", "mail-bodies"]),
+        ("scheduling", ["outbox", "inbox", "finished-courses"]),
+        ("notifications", ["outbox", "inbox", "mail-bodies", "old-notices"]),
     ],
 )
 def test_each_service_runs_the_retention_job_with_its_shredders(

@@ -100,7 +100,7 @@ async def failed(connection: AsyncConnection, timezone: ZoneInfo) -> str:
         .where(notices.c.mail_id.is_(None), notices.c.compose_error.is_not(None))
         .group_by(notices.c.recipient, notices.c.kind, notices.c.compose_error)
     )
-    not_made = [(r.recipient, r.kind, r.count, r.compose_error) for r in set_aside]
+    not_made = [(_address(r.recipient), r.kind, r.count, r.compose_error) for r in set_aside]
     return (
         "Mislukt (adres geweigerd, niet opnieuw geprobeerd)\n"
         + table(["nr", "mislukt", "aan", "soort", "onderwerp", "fout"], found)
