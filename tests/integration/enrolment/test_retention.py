@@ -144,6 +144,8 @@ async def test_retention_blanks_each_person_after_their_period_and_the_hash_stil
             assert await found(engine, person(WAITING)["employee_reference"]) != []
             withdrawn = await rows(engine, "SELECT person_key FROM referrals WHERE status = 'withdrawn'")
             assert [key for (key,) in withdrawn] == [None]
+            kept = await rows(engine, "SELECT person_key FROM referrals WHERE status = 'completed'")
+            assert None not in [key for (key,) in kept], "within the retake window the hash stays"
 
             # 12 + 1 months after the completion the keyed hash goes too.
             await run_retention(settings, engine, days_on=365 + 31 - 40 + 5)

@@ -6,8 +6,9 @@ hash of the person until the retake window has passed. Blanked means '' (the col
 NULL) and an empty list of preferred locations; a blanked row is not blanked again, so the
 counts in `retention_runs` are rows changed by that run.
 
-The history lines hold no personal fields (partner, the partner's referral id, what happened,
-a waiting position, group id or reason code) and stay.
+The history lines (partner, the partner's referral id, what happened, a waiting position, group
+id or reason code) hold no name, reference or address and are not shredded yet; nor is a row's
+own `partner_referral_id` (docs/privacy.md lists both as not yet enforced).
 """
 
 from __future__ import annotations
