@@ -30,6 +30,7 @@ from taalhuis_shared.runtime import consuming_service
 
 from .adapters.config import load_policy
 from .adapters.repository import EnrolmentRepository
+from .adapters.retention import enrolment_shredders
 from .entrypoints.messaging import build_router
 from .service_layer import handlers
 from .service_layer.handlers import Uow
@@ -60,7 +61,8 @@ def build_app(settings: Settings) -> FastStream:
         user_id=settings.amqp_user,
         poll_interval=settings.outbox_poll_interval,
     )
-    new_unit_of_work = functools.partial(UnitOfWork, engine, EnrolmentRepository, relay.wake)
+    repository = functools.partial(EnrolmentRepository, person_key_secret=settings.person_key_secret)
+    new_unit_of_work = functools.partial(UnitOfWork, engine, repository, relay.wake)
 
     async def submit_referral(event: ReferralSubmittedV1, publisher: str, uow: Uow) -> None:
         await handlers.submit_referral(event, uow, policy, publisher, today())
@@ -105,7 +107,7 @@ def build_app(settings: Settings) -> FastStream:
         },
         unit_of_work=new_unit_of_work,
         build_router=build_router,
-        workers=[relay, retention_worker(settings, engine)],
+        workers=[relay, retention_worker(settings, engine, enrolment_shredders(settings, policy))],
         answer=answer,
         partner_users=[partner.amqp_user for partner in policy.partners.values()],
     )

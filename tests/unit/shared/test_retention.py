@@ -151,7 +151,10 @@ def test_today_is_the_date_in_the_given_zone() -> None:
 @pytest.mark.parametrize(
     ("package", "names"),
     [
-        ("enrolment", ["outbox", "inbox"]),
+        (
+            "enrolment",
+            ["outbox", "inbox", "answered-referrals", "completed-referrals", "expired-retake-keys"],
+        ),
         ("scheduling", ["outbox", "inbox", "finished-courses"]),
         ("notifications", ["outbox", "inbox", "mail-bodies", "old-notices"]),
     ],

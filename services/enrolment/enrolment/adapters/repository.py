@@ -9,10 +9,11 @@ from sqlalchemy import ColumnElement, Row, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.model import WaitingList
+from ..domain.model import WaitingList, person_key
 from .tables import groups, history, intakes, referrals
 
 ACTIVE = ("waiting", "placed")
+ENDED = ("withdrawn", "left")
 
 
 def _same(column: ColumnElement[str], value: str) -> ColumnElement[bool]:
@@ -21,8 +22,12 @@ def _same(column: ColumnElement[str], value: str) -> ColumnElement[bool]:
 
 
 class EnrolmentRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, *, person_key_secret: str) -> None:
         self._connection = connection
+        self._person_key_secret = person_key_secret
+
+    def person_key(self, partner_id: str, employee: str) -> str:
+        return person_key(self._person_key_secret, partner_id, employee)
 
     async def lock_course(self, course_type: str) -> None:
         """Serialise everything that touches one course type's waiting lists, intakes and groups.
@@ -71,10 +76,11 @@ class EnrolmentRepository:
     async def last_completion(
         self, partner_id: str, employee: str, course_type: str, level: int
     ) -> date | None:
+        """By the person's keyed hash: retention may have blanked the reference of a completion."""
         completed: date | None = await self._connection.scalar(
             select(func.max(referrals.c.completed_on))
             .where(referrals.c.partner_id == partner_id)
-            .where(_same(referrals.c.employee_reference, employee))
+            .where(referrals.c.person_key == self.person_key(partner_id, employee))
             .where(referrals.c.course_type == course_type)
             .where(referrals.c.level == level)
             .where(referrals.c.status == "completed")
@@ -82,9 +88,12 @@ class EnrolmentRepository:
         return completed
 
     async def add_referral(self, **values: Any) -> int:
-        """Store an accepted referral as waiting; returns its arrival number."""
+        """Store an accepted referral as waiting, with the person's keyed hash; returns its arrival number."""
+        key = self.person_key(values["partner_id"], values["employee_reference"])
         arrival = await self._connection.scalar(
-            insert(referrals).values(status="waiting", **values).returning(referrals.c.arrival)
+            insert(referrals)
+            .values(status="waiting", person_key=key, **values)
+            .returning(referrals.c.arrival)
         )
         return int(arrival)
 
@@ -101,6 +110,8 @@ class EnrolmentRepository:
         return int(position or 0)
 
     async def set_status(self, referral_id: str, status: str, **values: Any) -> None:
+        if status in ENDED:
+            values["ended_at"] = func.now()  # retention of an ended referral counts from here
         await self._connection.execute(
             update(referrals).where(referrals.c.id == referral_id).values(status=status, **values)
         )

@@ -87,6 +87,11 @@ referrals = Table(
     Column("seat", Integer, nullable=True),
     Column("accepted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("completed_on", Date, nullable=True),
+    # When the referral was withdrawn or the participant left: retention counts from then.
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    # Keyed hash of partner and employee reference (model.person_key): the retake rule's only
+    # trace of a person once retention blanked the reference. Null on rows from before 0004.
+    Column("person_key", String(64), nullable=True),
     UniqueConstraint("group_id", "seat", name="one_participant_per_seat"),
     ForeignKeyConstraint(["group_id", "group_capacity"], ["groups.id", "groups.capacity"]),
     CheckConstraint("seat BETWEEN 1 AND group_capacity", name="seat_within_capacity"),
@@ -131,4 +136,5 @@ Index(
     unique=True,
     postgresql_where=text("status IN ('waiting', 'placed')"),
 )
+Index("completions_of_person", referrals.c.person_key, referrals.c.course_type, referrals.c.level)
 Index("history_of_referral_in_any_case", history.c.partner_id, func.lower(history.c.partner_referral_id))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import calendar
+import hashlib
+import hmac
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -254,3 +257,16 @@ def preferred_locations(preferences: list[list[str]]) -> list[str]:
         for location in own:
             counts[location] = counts.get(location, 0) + 1
     return sorted(counts, key=lambda location: -counts[location])
+
+
+def person_key(secret: str, partner_id: str, employee_reference: str) -> str:
+    """A keyed hash of partner and employee reference: the person, without the reference itself.
+
+    The retake rule needs to recognise a person after their reference is blanked. The reference
+    is compared as the indexes compare it (case does not matter) and NFKC-normalised, so that
+    full-width or composed spellings of the same reference give the same key. Without the
+    secret, nobody can compute the key of a known reference and so find that person's row.
+    """
+    reference = unicodedata.normalize("NFKC", employee_reference).casefold()
+    message = f"{partner_id}\n{reference}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
