@@ -54,13 +54,7 @@ def build_app(settings: Settings) -> FastStream:
     policy = load_policy(settings.enrolment_path)
     engine = make_engine(settings.database_url)
     broker = service_broker(settings)
-    relay = OutboxRelay(
-        engine,
-        broker,
-        queues.exchange(),
-        user_id=settings.amqp_user,
-        poll_interval=settings.outbox_poll_interval,
-    )
+    relay = OutboxRelay.of(settings, engine, broker, queues)
     repository = functools.partial(EnrolmentRepository, person_key_secret=settings.person_key_secret)
     new_unit_of_work = functools.partial(UnitOfWork, engine, repository, relay.wake)
 

@@ -52,13 +52,7 @@ def build_app(settings: Settings) -> FastStream:
     resources = resources_of(settings)
     engine = make_engine(settings.database_url)
     broker = service_broker(settings)
-    relay = OutboxRelay(
-        engine,
-        broker,
-        queues.exchange(),
-        user_id=settings.amqp_user,
-        poll_interval=settings.outbox_poll_interval,
-    )
+    relay = OutboxRelay.of(settings, engine, broker, queues)
     new_unit_of_work = functools.partial(UnitOfWork, engine, SchedulingRepository, relay.wake)
     completion = CourseCompletion(
         new_unit_of_work, resources.zone, interval=settings.completion_check_interval

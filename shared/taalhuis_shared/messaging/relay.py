@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..events.envelope import CONTENT_TYPE
 from .polling import PollingWorker
+from .settings import ServiceSettings
 from .store import outbox
+from .topology import Topology
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,19 @@ class OutboxRelay(PollingWorker):
         self._exchange = exchange
         self._publish_timeout = publish_timeout
         self._user_id = user_id
+
+    @classmethod
+    def of(
+        cls, settings: ServiceSettings, engine: AsyncEngine, broker: RabbitBroker, topology: Topology
+    ) -> OutboxRelay:
+        """A service's relay: to its events exchange, as its own RabbitMQ user."""
+        return cls(
+            engine,
+            broker,
+            topology.exchange(),
+            user_id=settings.amqp_user,
+            poll_interval=settings.outbox_poll_interval,
+        )
 
     async def run_once(self) -> tuple[int, bool]:
         return await self.publish_pending()
