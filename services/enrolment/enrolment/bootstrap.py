@@ -7,14 +7,18 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from faststream import FastStream
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from taalhuis_shared import erasure
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.events import (
     CourseCompletedV1,
     CourseResumedV1,
     CourseScheduledV1,
     EarlyClosureRequestedV1,
+    ErasureRequestedV1,
     IntakeOpenedV1,
+    PersonErasedV1,
     ReferralSubmittedV1,
     ReferralWithdrawnV1,
     SessionRescheduledV1,
@@ -28,6 +32,7 @@ from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from taalhuis_shared.retention import retention_worker
 from taalhuis_shared.runtime import consuming_service
 
+from .adapters import erasure as erasing
 from .adapters.config import load_policy
 from .adapters.repository import EnrolmentRepository
 from .adapters.retention import enrolment_shredders
@@ -58,6 +63,17 @@ def build_app(settings: Settings) -> FastStream:
     repository = functools.partial(EnrolmentRepository, person_key_secret=settings.person_key_secret)
     new_unit_of_work = functools.partial(UnitOfWork, engine, repository, relay.wake)
 
+    async def record_own_answer(connection: AsyncConnection, request_id: str, counts: dict[str, int]) -> None:
+        await repository(connection).record_erasure_answer(request_id, SERVICE, counts)
+
+    eraser = erasure.eraser(
+        settings,
+        engine,
+        queues,
+        erasure.ErasureSteps(SERVICE, handlers.SOURCE, erasing.erase, on_erased=record_own_answer),
+        relay.wake,
+    )
+
     async def submit_referral(event: ReferralSubmittedV1, publisher: str, uow: Uow) -> None:
         await handlers.submit_referral(event, uow, policy, publisher, today())
 
@@ -81,6 +97,13 @@ def build_app(settings: Settings) -> FastStream:
     async def record_completion(event: CourseCompletedV1, publisher: str, uow: Uow) -> None:
         await handlers.record_completion(event, uow)
 
+    async def erase_person(event: ErasureRequestedV1, publisher: str, uow: Uow) -> None:
+        await handlers.erase_person(event, uow, policy, publisher, today())
+        uow.after_commit(eraser.wake)
+
+    async def record_erasure_answer(event: PersonErasedV1, publisher: str, uow: Uow) -> None:
+        await handlers.record_erasure_answer(event, uow)
+
     def answer(refused: Refused) -> Handler | None:
         return handlers.answer_to_invalid_referral(refused, policy)
 
@@ -98,10 +121,12 @@ def build_app(settings: Settings) -> FastStream:
             SessionRescheduledV1: record_new_dates,
             CourseResumedV1: record_new_dates,
             CourseCompletedV1: record_completion,
+            ErasureRequestedV1: erase_person,
+            PersonErasedV1: record_erasure_answer,
         },
         unit_of_work=new_unit_of_work,
         build_router=build_router,
-        workers=[relay, retention_worker(settings, engine, enrolment_shredders(settings, policy))],
+        workers=[relay, eraser, retention_worker(settings, engine, enrolment_shredders(settings, policy))],
         answer=answer,
         partner_users=[partner.amqp_user for partner in policy.partners.values()],
     )

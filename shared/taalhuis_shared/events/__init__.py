@@ -8,6 +8,8 @@ from .catalogue import (
     CourseScheduledV1,
     EarlyClosureRefusedV1,
     EarlyClosureRequestedV1,
+    ErasureOrderedV1,
+    ErasureRequestedV1,
     GroupChangedV1,
     GroupFilledV1,
     GroupUnschedulableV1,
@@ -15,6 +17,7 @@ from .catalogue import (
     MeasuresAnnouncedV1,
     MeasuresLiftedV1,
     ParticipantPlacedV1,
+    PersonErasedV1,
     ReferralAcceptedV1,
     ReferralRejectedV1,
     ReferralSubmittedV1,
@@ -43,6 +46,7 @@ from .courses import (
     Teacher,
 )
 from .envelope import CONTENT_TYPE, CloudEvent, EventData, event_key, new_event
+from .erasure import ErasureOrdered, ErasureRequested, PersonErased
 from .groups import (
     EarlyClosureRefused,
     EarlyClosureRequested,
@@ -79,6 +83,10 @@ __all__ = [
     "EarlyClosureRefusedV1",
     "EarlyClosureRequested",
     "EarlyClosureRequestedV1",
+    "ErasureOrdered",
+    "ErasureOrderedV1",
+    "ErasureRequested",
+    "ErasureRequestedV1",
     "EventData",
     "GroupChanged",
     "GroupChangedV1",
@@ -98,6 +106,8 @@ __all__ = [
     "ParticipantPlaced",
     "ParticipantPlacedV1",
     "PartnerContact",
+    "PersonErased",
+    "PersonErasedV1",
     "ReferralAccepted",
     "ReferralAcceptedV1",
     "ReferralRejected",

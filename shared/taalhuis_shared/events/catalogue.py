@@ -19,6 +19,7 @@ from .courses import (
     SessionRescheduled,
 )
 from .envelope import CloudEvent, EventData, event_key
+from .erasure import ErasureOrdered, ErasureRequested, PersonErased
 from .groups import (
     EarlyClosureRefused,
     EarlyClosureRequested,
@@ -160,6 +161,23 @@ class SessionCancellationRequestedV1(CloudEvent):
     type: Literal["SessionCancellationRequested"]
     dataversion: Literal["1"] = "1"
     data: SessionCancellationRequested
+
+class ErasureRequestedV1(CloudEvent):
+    type: Literal["ErasureRequested"]
+    dataversion: Literal["1"] = "1"
+    data: ErasureRequested
+
+
+class ErasureOrderedV1(CloudEvent):
+    type: Literal["ErasureOrdered"]
+    dataversion: Literal["1"] = "1"
+    data: ErasureOrdered
+
+
+class PersonErasedV1(CloudEvent):
+    type: Literal["PersonErased"]
+    dataversion: Literal["1"] = "1"
+    data: PersonErased
 # fmt: on
 
 
@@ -185,6 +203,9 @@ ENVELOPES: dict[type[EventData], type[CloudEvent]] = {
     MeasuresAnnounced: MeasuresAnnouncedV1,
     MeasuresLifted: MeasuresLiftedV1,
     SessionCancellationRequested: SessionCancellationRequestedV1,
+    ErasureRequested: ErasureRequestedV1,
+    ErasureOrdered: ErasureOrderedV1,
+    PersonErased: PersonErasedV1,
 }
 
 # `ReferralSubmitted.v1` -> its typed envelope

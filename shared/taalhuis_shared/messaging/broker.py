@@ -12,7 +12,7 @@ from ..events.catalogue import type_of
 from ..events.envelope import CloudEvent
 from .settings import ServiceSettings
 from .topology import Topology
-from .trust import PUBLISHED_BY
+from .trust import described_publishers
 
 
 def service_broker(settings: ServiceSettings) -> RabbitBroker:
@@ -35,7 +35,7 @@ def declare_publishers(
             exchange=topology.exchange(),
             routing_key=event_type,
             title=f"{topology.service}:{event_type}",
-            description=f"Published by the RabbitMQ user of role `{PUBLISHED_BY[event_type]}`.",
+            description=f"Published by the RabbitMQ user of role `{described_publishers(event_type)}`.",
             schema=envelope,
             persist=True,
         )

@@ -34,7 +34,7 @@ from ..logs import summary
 from . import gate, parking
 from .broker import declare_publishers, decode_json
 from .topology import Topology
-from .trust import PUBLISHED_BY, Publishers
+from .trust import Publishers, described_publishers
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -207,7 +207,7 @@ def consumer_router(
         title=title,
         description=f"{description} Acted on only from the RabbitMQ users (AMQP `user_id`) of the "
         "role that publishes each type: "
-        + ", ".join(f"{type_of(e)} ({PUBLISHED_BY[type_of(e)]})" for e in consumes)
+        + ", ".join(f"{type_of(e)} ({described_publishers(type_of(e))})" for e in consumes)
         + ".",
         decoder=decode_json,
         # An exception here means the database stayed away too long: back to the queue.

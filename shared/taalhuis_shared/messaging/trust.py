@@ -19,10 +19,13 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
     ENROLMENT = "enrolment"
     SCHEDULING = "scheduling"
+    NOTIFICATIONS = "notifications"
 
 
 # The documented table (README "Event catalogue", AsyncAPI): every event type and who sends it.
-PUBLISHED_BY: Mapping[str, Role] = {
+# Most types have one publisher; an erasure may be asked by the coordinator or the person's
+# partner (enrolment checks that a partner names itself), and every service answers it.
+PUBLISHED_BY: Mapping[str, Role | frozenset[Role]] = {
     "ReferralSubmitted": Role.PARTNER,
     "ReferralWithdrawn": Role.PARTNER,
     "IntakeOpened": Role.COORDINATOR,
@@ -44,13 +47,27 @@ PUBLISHED_BY: Mapping[str, Role] = {
     "CourseResumed": Role.SCHEDULING,
     "SessionRescheduled": Role.SCHEDULING,
     "CourseCompleted": Role.SCHEDULING,
+    "ErasureRequested": frozenset({Role.COORDINATOR, Role.PARTNER}),
+    "ErasureOrdered": Role.ENROLMENT,
+    "PersonErased": frozenset({Role.ENROLMENT, Role.SCHEDULING, Role.NOTIFICATIONS}),
 }
+
+
+def roles_publishing(event_type: str) -> frozenset[Role]:
+    role = PUBLISHED_BY.get(event_type, frozenset())
+    return role if isinstance(role, frozenset) else frozenset({role})
+
+
+def described_publishers(event_type: str) -> str:
+    """`coordinator` or `coordinator, partner`: for the AsyncAPI document and the README."""
+    return ", ".join(sorted(roles_publishing(event_type)))
 
 # The RabbitMQ users of `deploy/rabbitmq/definitions.json`, as compose runs the system.
 DEFAULT_USERS: Mapping[str, list[str]] = {
     Role.COORDINATOR: ["coordinator"],
     Role.ENROLMENT: ["enrolment"],
     Role.SCHEDULING: ["scheduling"],
+    Role.NOTIFICATIONS: ["notifications"],
 }
 
 
@@ -71,5 +88,7 @@ class Publishers:
         return cls(users)
 
     def may_publish(self, user: str, event_type: str) -> bool:
-        role = PUBLISHED_BY.get(event_type)
-        return role is not None and user in self.users.get(role, frozenset())
+        return any(user in self.users.get(role, frozenset()) for role in roles_publishing(event_type))
+
+    def roles_of(self, user: str) -> frozenset[Role]:
+        return frozenset(role for role, users in self.users.items() if user in users)

@@ -29,7 +29,7 @@ import scheduling
 from enrolment.adapters import tables as enrolment_tables
 from notifications.adapters import tables as notifications_tables
 from scheduling.adapters import tables as scheduling_tables
-from taalhuis_shared import retention
+from taalhuis_shared import erasure, retention
 from taalhuis_shared.messaging import store
 from tests.support.databases import Databases
 
@@ -43,7 +43,7 @@ class Service:
     def models(self) -> MetaData:
         """The service's own tables, the shared inbox and outbox and the retention record, as one metadata."""
         combined = MetaData()
-        for metadata in (self.tables, store.metadata, retention.metadata):
+        for metadata in (self.tables, store.metadata, retention.metadata, erasure.metadata):
             for table in metadata.tables.values():
                 table.to_metadata(combined)
         return combined

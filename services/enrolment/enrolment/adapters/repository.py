@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, insert, select, text, update
+from sqlalchemy import ColumnElement, Row, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from taalhuis_shared.events.erasure import SERVICES
+
 from ..domain.model import WaitingList, person_key
-from .tables import groups, history, intakes, referrals
+from .tables import erasure_requests, groups, history, intakes, referrals
 
 ACTIVE = ("waiting", "placed")
 ENDED = ("withdrawn", "left")
@@ -220,3 +222,57 @@ class EnrolmentRepository:
             .returning(referrals.c.partner_id, referrals.c.partner_referral_id)
         )
         return list(rows)
+
+    # --- erasure on request ----------------------------------------------------------------
+
+    async def referrals_of_person(
+        self, partner_id: str, employee: str, partner_referral_ids: list[str]
+    ) -> list[Row[Any]]:
+        """Every referral of one person: by reference, by keyed hash (after retention), by id."""
+        wanted = [
+            _same(referrals.c.employee_reference, employee),
+            referrals.c.person_key == self.person_key(partner_id, employee),
+            *(_same(referrals.c.partner_referral_id, ref) for ref in partner_referral_ids),
+        ]
+        rows = await self._connection.execute(
+            select(referrals)
+            .where(referrals.c.partner_id == partner_id, or_(*wanted))
+            .order_by(referrals.c.arrival)
+        )
+        return list(rows)
+
+    async def record_erasure_request(
+        self, request_id: str, partner_id: str, asked_by: str, requested_by: str | None, outcome: str
+    ) -> bool:
+        """Keep the request for the coordinator's view; False when this request id was seen before."""
+        added = await self._connection.execute(
+            pg_insert(erasure_requests)
+            .values(
+                request_id=request_id,
+                partner_id=partner_id,
+                asked_by=asked_by,
+                requested_by=requested_by,
+                outcome=outcome,
+            )
+            .on_conflict_do_nothing()
+            .returning(erasure_requests.c.request_id)
+        )
+        return added.first() is not None
+
+    async def record_erasure_answer(self, request_id: str, service: str, counts: dict[str, int]) -> None:
+        row = (
+            await self._connection.execute(
+                select(erasure_requests.c.answers)
+                .where(erasure_requests.c.request_id == request_id)
+                .with_for_update()
+            )
+        ).first()
+        if row is None:
+            return  # a request this enrolment did not take (another deployment's): nothing to show
+        answers = {**row.answers, service: counts}
+        done = func.now() if set(answers) >= set(SERVICES) else None
+        await self._connection.execute(
+            update(erasure_requests)
+            .where(erasure_requests.c.request_id == request_id)
+            .values(answers=answers, done_at=done)
+        )

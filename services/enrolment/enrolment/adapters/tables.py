@@ -119,6 +119,24 @@ history = Table(
     Column("detail", Text, nullable=False, server_default=""),
 )
 
+# Erasure requests (AVG art. 17) as the coordinator follows them: who asked, and which of the
+# three services have answered with what they erased. Never the person's reference.
+erasure_requests = Table(
+    "erasure_requests",
+    metadata,
+    Column("request_id", String(100), primary_key=True),
+    Column("partner_id", String(100), nullable=False),
+    # The RabbitMQ user that sent the request, and whom it names as asking (e.g. a case number).
+    Column("asked_by", String(100), nullable=False),
+    Column("requested_by", String(100), nullable=True),
+    Column("requested_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # `erasing`, or why it was refused (`partner-mismatch`).
+    Column("outcome", String(40), nullable=False),
+    # service -> what it erased, counted; complete when all three services have answered.
+    Column("answers", JSON, nullable=False, server_default="{}"),
+    Column("done_at", DateTime(timezone=True), nullable=True),
+)
+
 # One referral per partner referral id, in any case.
 Index(
     "one_referral_per_partner_id_in_any_case",

@@ -14,10 +14,13 @@ from taalhuis_shared.events import (
     CourseScheduledV1,
     EarlyClosureRefusedV1,
     EarlyClosureRequestedV1,
+    ErasureOrderedV1,
+    ErasureRequestedV1,
     GroupChangedV1,
     GroupFilledV1,
     IntakeOpenedV1,
     ParticipantPlacedV1,
+    PersonErasedV1,
     ReferralAcceptedV1,
     ReferralRejectedV1,
     ReferralSubmittedV1,
@@ -36,6 +39,8 @@ CONSUMES = [
     SessionRescheduledV1,
     CourseResumedV1,
     CourseCompletedV1,
+    ErasureRequestedV1,
+    PersonErasedV1,
 ]
 PUBLISHES = [
     ReferralAcceptedV1,
@@ -45,6 +50,8 @@ PUBLISHES = [
     GroupFilledV1,
     GroupChangedV1,
     EarlyClosureRefusedV1,
+    ErasureOrderedV1,
+    PersonErasedV1,
 ]
 
 
@@ -54,6 +61,7 @@ def build_router(consumer: Consumer) -> RabbitRouter:
         consumes=CONSUMES,
         title="enrolment",
         description="Referrals and withdrawals from partners, intakes and early closures from the "
-        "coordinator, course dates and completions from scheduling.",
+        "coordinator, course dates and completions from scheduling, erasure requests from the "
+        "coordinator or a partner, and each service's answer to them.",
         publishes=PUBLISHES,
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from taalhuis_shared import erasure
 from taalhuis_shared.events import (
     CloudEvent,
     ContactPerson,
@@ -25,12 +26,15 @@ from taalhuis_shared.events import (
     CourseScheduledV1,
     EarlyClosureRefused,
     EarlyClosureRequestedV1,
+    ErasureOrdered,
+    ErasureRequestedV1,
     GroupChanged,
     GroupFilled,
     GroupMember,
     IntakeOpenedV1,
     ParticipantPlaced,
     PartnerContact,
+    PersonErasedV1,
     ReferralAccepted,
     ReferralRejected,
     ReferralSubmitted,
@@ -527,3 +531,69 @@ async def record_completion(event: CourseCompletedV1, uow: Uow) -> None:
             row.partner_id, row.partner_referral_id, "completed", course.completed_on.isoformat()
         )
     log.info("group %s completed on %s", course.group_id, course.completed_on)
+
+
+# --- erasure on request ---------------------------------------------------------------------------
+
+
+async def erase_person(
+    event: ErasureRequestedV1, uow: Uow, policy: model.Policy, publisher: str, today: date
+) -> None:
+    """Withdraw the person wherever they wait or take part, then have every service erase them.
+
+    The withdrawal goes first and as for anyone (a seat freed before the course, the teacher
+    told of someone leaving during it); `ErasureOrdered` follows it in the outbox, so every
+    service sees the withdrawal before the order. Enrolment's own rows are erased by its eraser
+    once those messages are out.
+    """
+    request = event.data
+    if policy.sender(publisher, request.partner_id) != request.partner_id:
+        # One partner may not erase another's employees; the coordinator's view shows the refusal.
+        await uow.repository.record_erasure_request(
+            request.request_id, request.partner_id, publisher, request.requested_by, "partner-mismatch"
+        )
+        log.warning("erasure request %s refused: partner-mismatch", request.request_id)
+        return
+    if not await uow.repository.record_erasure_request(
+        request.request_id, request.partner_id, publisher, request.requested_by, "erasing"
+    ):
+        log.info("erasure request %s was taken before; nothing to do", request.request_id)
+        return
+    wanted = (request.partner_id, request.employee_reference, request.partner_referral_ids)
+    found = await uow.repository.referrals_of_person(*wanted)
+    for course_type in sorted({row.course_type for row in found}):
+        await uow.repository.lock_course(course_type)
+    found = await uow.repository.referrals_of_person(*wanted)
+    for row in found:
+        if row.status in ("waiting", "placed"):
+            await _withdraw(uow, row, today)
+    person = erasure.Person(
+        partner_id=request.partner_id,
+        referral_ids=frozenset(row.id for row in found),
+        partner_referral_ids=frozenset(
+            [*(row.partner_referral_id for row in found), *request.partner_referral_ids]
+        ),
+        display_names=frozenset(row.display_name for row in found if row.display_name),
+        employee_reference=request.employee_reference,
+    )
+    await uow.publish(
+        new_event(
+            ErasureOrdered(
+                request_id=request.request_id,
+                partner_id=request.partner_id,
+                referral_ids=sorted(person.referral_ids),
+                partner_referral_ids=sorted(person.partner_referral_ids),
+                display_names=sorted(person.display_names),
+            ),
+            source=SOURCE,
+            subject=request.request_id,
+        )
+    )
+    await erasure.order(uow.connection, request.request_id, person)
+    log.info("erasure request %s: %d referrals, erasure ordered", request.request_id, len(found))
+
+
+async def record_erasure_answer(event: PersonErasedV1, uow: Uow) -> None:
+    """A service has erased the person: the coordinator's view shows the request until all three have."""
+    answer = event.data
+    await uow.repository.record_erasure_answer(answer.request_id, answer.service, dict(answer.counts))
