@@ -29,11 +29,13 @@ from sqlalchemy import JSON, Column, DateTime, MetaData, String, Table, delete, 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from .events import PersonErased, new_event
+from .events import CloudEvent, ErasureOrdered, ErasureOrderedV1, PersonErased, PersonErasedV1, new_event
+from .messaging.consumer import Handler
 from .messaging.polling import PollingWorker
 from .messaging.settings import ServiceSettings
 from .messaging.store import add_to_outbox, outbox
 from .messaging.topology import Topology
+from .messaging.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +48,8 @@ erasures = Table(
     # What identifies the person's records (Person.as_json); null until ordered and once erased.
     Column("person", JSON, nullable=True),
     # Services whose answer must come first, and those that have answered.
-    Column("waiting_for", JSON, nullable=False, server_default="[]"),
-    Column("answered_by", JSON, nullable=False, server_default="[]"),
+    Column("waiting_for", JSON, nullable=False, default=list),
+    Column("answered_by", JSON, nullable=False, default=list),
     Column("ordered_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("erased_at", DateTime(timezone=True), nullable=True),
     Column("counts", JSON, nullable=True),
@@ -312,3 +314,31 @@ def eraser(
         poll_interval=settings.outbox_poll_interval,
         on_events=on_events,
     )
+
+
+def ordered_person(order: ErasureOrdered) -> Person:
+    return Person(
+        order.partner_id,
+        frozenset(order.referral_ids),
+        frozenset(order.partner_referral_ids),
+        frozenset(order.display_names),
+    )
+
+
+def handlers_for(eraser: Eraser, waiting_for: Iterable[str] = ()) -> dict[type[CloudEvent], Handler]:
+    """The handlers of a service that erases on enrolment's order (and, maybe, after others)."""
+    upstream = sorted(waiting_for)
+
+    async def take_order(event: ErasureOrderedV1, publisher: str, uow: UnitOfWork[Any]) -> None:
+        await order(uow.connection, event.data.request_id, ordered_person(event.data), upstream)
+        uow.after_commit(eraser.wake)
+
+    async def take_answer(event: PersonErasedV1, publisher: str, uow: UnitOfWork[Any]) -> None:
+        if event.data.service in upstream:
+            await answered(uow.connection, event.data.request_id, event.data.service)
+            uow.after_commit(eraser.wake)
+
+    found: dict[type[CloudEvent], Handler] = {ErasureOrderedV1: take_order}
+    if upstream:
+        found[PersonErasedV1] = take_answer
+    return found

@@ -19,7 +19,7 @@ from sqlalchemy import MetaData
 from enrolment.adapters import tables as enrolment_tables
 from notifications.adapters import tables as notifications_tables
 from scheduling.adapters import tables as scheduling_tables
-from taalhuis_shared import retention
+from taalhuis_shared import erasure, retention
 from taalhuis_shared.events import CATALOGUE
 from taalhuis_shared.messaging import store
 
@@ -34,6 +34,7 @@ METADATA: list[tuple[str, MetaData]] = [
     ("notifications", notifications_tables.metadata),
     ("shared", store.metadata),
     ("shared", retention.metadata),
+    ("shared", erasure.metadata),
 ]
 
 HEADING = re.compile(r"^### (table|event) (\S+)\s*$")

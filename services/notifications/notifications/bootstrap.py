@@ -9,23 +9,27 @@ from zoneinfo import ZoneInfo
 from faststream import FastStream
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from taalhuis_shared import erasure
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.events import CloudEvent
 from taalhuis_shared.messaging.broker import service_broker
+from taalhuis_shared.messaging.relay import OutboxRelay
 from taalhuis_shared.messaging.topology import Topology
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from taalhuis_shared.retention import retention_worker
 from taalhuis_shared.runtime import consuming_service
 
+from .adapters import erasure as erasing
 from .adapters.mail_sender import MailSender, MailServer
 from .adapters.repository import NoticeRepository
 from .adapters.retention import mail_bodies, old_notices
 from .domain.notices import Audience, Window
-from .entrypoints.messaging import CONSUMES, build_router
+from .entrypoints.messaging import NOTIFIED, build_router
 from .service_layer import handlers
 from .settings import Settings
 
 SERVICE = "notifications"
+SOURCE = "urn:taalhuis:notifications"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -61,13 +65,15 @@ def mail_sender(settings: Settings, engine: AsyncEngine) -> MailSender:
     )
 
 
-def unit_of_work(settings: Settings, engine: AsyncEngine) -> UnitOfWork[NoticeRepository]:
+def unit_of_work(
+    settings: Settings, engine: AsyncEngine, relay: OutboxRelay
+) -> UnitOfWork[NoticeRepository]:
     batching = windows(settings)
 
     def repository(connection: AsyncConnection) -> NoticeRepository:
         return NoticeRepository(connection, batching)
 
-    return UnitOfWork(engine, repository)
+    return UnitOfWork(engine, repository, relay.wake)
 
 
 def build_app(settings: Settings) -> FastStream:
@@ -77,6 +83,10 @@ def build_app(settings: Settings) -> FastStream:
     broker = service_broker(settings)
     sender = mail_sender(settings, engine)
     readers = audience(settings)
+    relay = OutboxRelay.of(settings, engine, broker, queues)
+    # Scheduling's last messages about the person (a withdrawal) come before its answer.
+    steps = erasure.ErasureSteps(SERVICE, SOURCE, erasing.erase, erasing.in_flight)
+    eraser = erasure.eraser(settings, engine, queues, steps, relay.wake)
 
     async def notify(event: CloudEvent, publisher: str, uow: UnitOfWork[NoticeRepository]) -> None:
         if await handlers.notify(event, uow, readers):
@@ -87,11 +97,13 @@ def build_app(settings: Settings) -> FastStream:
         broker=broker,
         topology=queues,
         engine=engine,
-        handlers=dict.fromkeys(CONSUMES, notify),
-        unit_of_work=lambda: unit_of_work(settings, engine),
+        handlers={**dict.fromkeys(NOTIFIED, notify), **erasure.handlers_for(eraser, ["scheduling"])},
+        unit_of_work=lambda: unit_of_work(settings, engine, relay),
         build_router=build_router,
         workers=[
             sender,
+            relay,
+            eraser,
             retention_worker(
                 settings,
                 engine,

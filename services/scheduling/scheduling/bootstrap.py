@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from faststream import FastStream
 
+from taalhuis_shared import erasure
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.events import (
     GroupChangedV1,
@@ -23,6 +24,7 @@ from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from taalhuis_shared.retention import retention_worker
 from taalhuis_shared.runtime import consuming_service
 
+from .adapters import erasure as erasing
 from .adapters.repository import SchedulingRepository
 from .adapters.resources import load_resources
 from .adapters.retention import finished_courses
@@ -54,6 +56,9 @@ def build_app(settings: Settings) -> FastStream:
     broker = service_broker(settings)
     relay = OutboxRelay.of(settings, engine, broker, queues)
     new_unit_of_work = functools.partial(UnitOfWork, engine, SchedulingRepository, relay.wake)
+    eraser = erasure.eraser(
+        settings, engine, queues, erasure.ErasureSteps(SERVICE, handlers.SOURCE, erasing.erase), relay.wake
+    )
     completion = CourseCompletion(
         new_unit_of_work, resources.zone, interval=settings.completion_check_interval
     )
@@ -84,11 +89,13 @@ def build_app(settings: Settings) -> FastStream:
             MeasuresAnnouncedV1: announce_measures,
             MeasuresLiftedV1: lift_measures,
             SessionCancellationRequestedV1: cancel_session,
+            **erasure.handlers_for(eraser),
         },
         unit_of_work=new_unit_of_work,
         build_router=build_router,
         workers=[
             relay,
+            eraser,
             completion,
             retention_worker(settings, engine, [finished_courses(settings.course_retention_days)]),
         ],

@@ -9,7 +9,7 @@ all three have answered.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -63,7 +63,7 @@ class PersonErased(EventData):
 
     request_id: Identifier
     service: Literal["enrolment", "scheduling", "notifications"]
-    counts: dict[Identifier, int] = Field(
+    counts: dict[Identifier, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(
         default_factory=dict,
         max_length=MAX_COUNTS,
         description="Per kind of record (e.g. `referrals`, `mails`, `parked-messages`): how many",

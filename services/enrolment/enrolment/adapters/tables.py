@@ -133,7 +133,7 @@ erasure_requests = Table(
     # `erasing`, or why it was refused (`partner-mismatch`).
     Column("outcome", String(40), nullable=False),
     # service -> what it erased, counted; complete when all three services have answered.
-    Column("answers", JSON, nullable=False, server_default="{}"),
+    Column("answers", JSON, nullable=False, default=dict),
     Column("done_at", DateTime(timezone=True), nullable=True),
 )
 

@@ -1,4 +1,4 @@
-"""Notifications on the bus: the events it takes. It publishes nothing.
+"""Notifications on the bus: the events it takes, and its one answer (to erasure requests).
 
 Who may send each type is the trust table in `taalhuis_shared.messaging.trust`; the handlers for
 each type are wired in `bootstrap`.
@@ -13,9 +13,11 @@ from taalhuis_shared.events import (
     CoursePausedV1,
     CourseResumedV1,
     CourseScheduledV1,
+    ErasureOrderedV1,
     GroupChangedV1,
     GroupFilledV1,
     GroupUnschedulableV1,
+    PersonErasedV1,
     ReferralAcceptedV1,
     ReferralRejectedV1,
     SessionCancelledV1,
@@ -23,7 +25,8 @@ from taalhuis_shared.events import (
 )
 from taalhuis_shared.messaging.consumer import Consumer, consumer_router
 
-CONSUMES: list[type[CloudEvent]] = [
+# What is told by e-mail; the erasure events are handled by the shared eraser.
+NOTIFIED: list[type[CloudEvent]] = [
     ReferralAcceptedV1,
     ReferralRejectedV1,
     GroupFilledV1,
@@ -35,7 +38,8 @@ CONSUMES: list[type[CloudEvent]] = [
     GroupUnschedulableV1,
     GroupChangedV1,
 ]
-PUBLISHES: list[type[CloudEvent]] = []
+CONSUMES: list[type[CloudEvent]] = [*NOTIFIED, ErasureOrderedV1, PersonErasedV1]
+PUBLISHES: list[type[CloudEvent]] = [PersonErasedV1]
 
 
 def build_router(consumer: Consumer) -> RabbitRouter:
@@ -44,6 +48,7 @@ def build_router(consumer: Consumer) -> RabbitRouter:
         consumes=CONSUMES,
         title="notifications",
         description="Referral answers, groups, course dates, cancellations and changes: e-mail staff, "
-        "the partners' contact persons and the coordinator.",
+        "the partners' contact persons and the coordinator; erase a person on enrolment's order, "
+        "once scheduling has.",
         publishes=PUBLISHES,
     )

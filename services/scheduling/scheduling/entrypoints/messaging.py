@@ -13,11 +13,13 @@ from taalhuis_shared.events import (
     CoursePausedV1,
     CourseResumedV1,
     CourseScheduledV1,
+    ErasureOrderedV1,
     GroupChangedV1,
     GroupFilledV1,
     GroupUnschedulableV1,
     MeasuresAnnouncedV1,
     MeasuresLiftedV1,
+    PersonErasedV1,
     SessionCancellationRequestedV1,
     SessionCancelledV1,
     SessionRescheduledV1,
@@ -30,6 +32,7 @@ CONSUMES = [
     MeasuresAnnouncedV1,
     MeasuresLiftedV1,
     SessionCancellationRequestedV1,
+    ErasureOrderedV1,
 ]
 PUBLISHES = [
     CourseScheduledV1,
@@ -39,6 +42,7 @@ PUBLISHES = [
     CourseResumedV1,
     SessionRescheduledV1,
     CourseCompletedV1,
+    PersonErasedV1,
 ]
 
 
