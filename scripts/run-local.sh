@@ -15,7 +15,7 @@ export SMTP_HOST="${SMTP_HOST:-127.0.0.1}"
 export SMTP_PORT="${SMTP_PORT:-1025}"
 # The local broker has only guest: guest holds every role, and the demo partner publishes as
 # guest (see that file).
-guest_everywhere='{"coordinator": ["guest"], "enrolment": ["guest"], "scheduling": ["guest"]}'
+guest_everywhere='{"coordinator": ["guest"], "enrolment": ["guest"], "scheduling": ["guest"], "notifications": ["guest"]}'
 export PUBLISHERS="${PUBLISHERS:-$guest_everywhere}"
 export ENROLMENT_FILE="${ENROLMENT_FILE:-$PWD/deploy/local/enrolment.yaml}"
 

@@ -34,7 +34,8 @@ SERVICES = ["enrolment", "scheduling", "notifications"]
 # The tests' services and commands all connect as `guest`: guest holds every role (partners come
 # from tests/support/enrolment.yaml). Set here so that service processes inherit it too.
 os.environ.setdefault(
-    "PUBLISHERS", json.dumps({"coordinator": ["guest"], "enrolment": ["guest"], "scheduling": ["guest"]})
+    "PUBLISHERS",
+    json.dumps({role: ["guest"] for role in ("coordinator", "enrolment", "scheduling", "notifications")}),
 )
 
 

@@ -90,6 +90,7 @@ COORDINATOR_TYPES = {
     "measures announce": "MeasuresAnnounced",
     "measures lift": "MeasuresLifted",
     "session cancel": "SessionCancellationRequested",
+    "erase": "ErasureRequested",
 }
 # Namespace of the event ids made from a command's content (any fixed UUID will do).
 COMMAND_IDS = uuid.UUID("6d0c3f52-3c1e-4a55-9a3e-1f2b7c0d4e8a")
@@ -124,6 +125,14 @@ def coordinator_item(args: argparse.Namespace) -> dict[str, Any]:
         return {"measure_id": args.measure_id, "from_date": args.from_date}
     if name == "session cancel":
         return {"session_id": args.session_id, "reason_code": args.reason_code, "reason": args.reason}
+    if name == "erase":
+        return {
+            "request_id": args.request_id,
+            "partner_id": args.partner,
+            "employee_reference": args.employee,
+            "partner_referral_ids": args.referral or [],
+            "requested_by": args.requested_by,
+        }
     return {"course": {"type": args.course, "level": args.level}, "language_group": args.language}
 
 
@@ -218,11 +227,25 @@ def parser() -> argparse.ArgumentParser:
         "--reason-code", required=True, help="soort reden, zoals teacher-ill of room-unavailable"
     )
     cancel.add_argument("--reason", required=True, help="waarom, in gewone taal")
+
+    text = "alle gegevens van één deelnemer laten wissen (AVG artikel 17)"
+    erase = commands.add_parser("erase", parents=[broker], help=text, description=text)
+    erase.add_argument("partner", help="partner, bijvoorbeeld promen")
+    erase.add_argument("employee", help="personeelsnummer van de deelnemer bij de partner")
+    erase.add_argument("--referral", action="append", help="aanmeldnummer van de partner (mag vaker)")
+    erase.add_argument("--requested-by", help="wie erom vraagt, bijvoorbeeld het zaaknummer van de FG")
+    erase.add_argument(
+        "--request-id",
+        default=None,
+        help="eigen kenmerk van het verzoek (standaard een nieuw; taalhuis-enrolment wissen toont het)",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "erase" and not args.request_id:
+        args.request_id = f"wissen-{uuid.uuid4().hex[:12]}"
     try:
         if args.command == "publish":
             events = to_events(load(args.file), args.type, args.source)
@@ -243,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     print(f"{len(events)} bericht(en) verstuurd naar {args.exchange}")
+    if args.command == "erase":
+        print(f"verzoek {args.request_id}: volg het met 'taalhuis-enrolment wissen'")
     return 0
 
 

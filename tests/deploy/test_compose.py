@@ -41,6 +41,7 @@ from taalhuis_shared import runtime
 from taalhuis_shared.cli import load, to_events
 from taalhuis_shared.events import CATALOGUE, CloudEvent, IntakeOpenedV1, ReferralSubmittedV1, type_of
 from taalhuis_shared.messaging.topology import Topology
+from taalhuis_shared.messaging.trust import PUBLISHED_BY, Role, roles_publishing
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -62,13 +63,8 @@ PARTNERS_EXCHANGE = "taalhuis.partners"
 # Enrolment's answers about one referral, which the partner must hear.
 PARTNER_REPLIES = {"ReferralAccepted", "ReferralRejected", "ParticipantPlaced", "WithdrawalProcessed"}
 COORDINATOR = "coordinator"
-COORDINATOR_EVENTS = {
-    "IntakeOpened",
-    "EarlyClosureRequested",
-    "MeasuresAnnounced",
-    "MeasuresLifted",
-    "SessionCancellationRequested",
-}
+# The trust table's coordinator events: the same set as definitions.json must allow.
+COORDINATOR_EVENTS = {t for t in PUBLISHED_BY if Role.COORDINATOR in roles_publishing(t)}
 COORDINATOR_QUEUE = "coordinator.notices"
 # What a person at the library must act on.
 COORDINATOR_NOTICES = {"ReferralRejected", "EarlyClosureRefused", "GroupUnschedulable"}
@@ -662,12 +658,13 @@ def test_service_users_may_use_their_own_topology_only(
                     for kind in ("configure", "write", "read"):
                         assert not allows(granted[kind], queue), f"{username} may {kind} {queue}"
         # Configure only what Topology.declare declares: no queue of another name (nothing to
-        # bind anywhere), and read on no queue but its own (parked messages are for people).
-        may = {"configure": own_queues, "read": [*exchanges, topology.queue_name]}
+        # bind anywhere), and read on its own queues only: its parking queue too, from which
+        # the eraser removes the messages naming a person whose erasure was asked.
+        may = {"configure": own_queues, "read": [*exchanges, *own_queues]}
         for kind, mine in may.items():
             for name in ("x", "amq.gen-1", f"{topology.queue_name}.x", f"x{topology.queue_name}", "#"):
                 assert not allows(granted[kind], name) or name in mine, f"{username} may {kind} {name}"
-        assert not allows(granted["read"], topology.parking_queue_name), f"{username} may read its parked"
+        assert allows(granted["read"], topology.parking_queue_name), f"{username} may not erase from its parked"
         for kind in ("configure", "write", "read"):
             for queue in (PARTNER_QUEUE, COORDINATOR_QUEUE):
                 assert not allows(granted[kind], queue), f"{username} may {kind} {queue}"
@@ -686,6 +683,7 @@ def test_partner_may_only_publish_referrals_and_read_its_replies(definitions: di
     assert [t["exchange"] for t in topic] == [events_exchange]
     assert allows(topic[0]["write"], "ReferralSubmitted")
     assert allows(topic[0]["write"], "ReferralWithdrawn")
+    assert allows(topic[0]["write"], "ErasureRequested")
     for other in ("ReferralAccepted", "GroupFilled", "CourseScheduled", "ReferralSubmittedX"):
         assert not allows(topic[0]["write"], other), f"{PARTNER} may publish {other}"
 

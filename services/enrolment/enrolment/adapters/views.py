@@ -1,4 +1,4 @@
-"""Read-only views of enrolment's tables for the coordinator: waiting lists, capacity, groups, history."""
+"""Read-only views of enrolment's tables for the coordinator: waiting lists, groups, history, erasures."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from . import tables
 from .tables import groups, history, intakes, referrals
 
 
@@ -169,3 +170,29 @@ async def referral_history(
     if row is None and not lines:
         return None
     return History(_person(row) if row else None, lines)
+
+
+@dataclass(frozen=True)
+class ErasureRequest:
+    request_id: str
+    partner_id: str
+    asked_by: str
+    requested_by: str | None
+    requested_at: datetime
+    outcome: str
+    answers: dict[str, dict[str, int]]
+
+
+async def erasure_requests(connection: AsyncConnection, *, include_done: bool) -> list[ErasureRequest]:
+    """Requests, oldest first; without `include_done` only those not yet answered by all services."""
+    table = tables.erasure_requests
+    query = select(table).order_by(table.c.requested_at)
+    if not include_done:
+        query = query.where(table.c.done_at.is_(None))
+    rows = await connection.execute(query)
+    return [
+        ErasureRequest(
+            r.request_id, r.partner_id, r.asked_by, r.requested_by, r.requested_at, r.outcome, r.answers
+        )
+        for r in rows
+    ]

@@ -307,6 +307,50 @@ async def show_history(connection: AsyncConnection, args: argparse.Namespace, sa
     return 0
 
 
+SERVICE_NAMES = {
+    "enrolment": ("aanmelding", "enrolment"),
+    "scheduling": ("planning", "scheduling"),
+    "notifications": ("e-mail", "notifications"),
+}
+
+
+async def show_erasures(connection: AsyncConnection, args: argparse.Namespace, say: Say) -> int:
+    """Erasure requests: open ones until all three services have answered (`--alle`: all)."""
+    requests = await views.erasure_requests(connection, include_done=args.all)
+    if not requests:
+        print(say("Geen wisverzoeken die nog lopen.", "No erasure requests in progress."))
+        return 0
+    header = [
+        say("verzoek", "request"),
+        say("partner", "partner"),
+        say("gevraagd", "asked"),
+        say("door", "by"),
+        say("stand", "state"),
+    ]
+    rows = []
+    for request in requests:
+        if request.outcome != "erasing":
+            state = say(
+                "geweigerd: een partner mag alleen eigen medewerkers laten wissen",
+                "refused: a partner may only erase its own employees",
+            )
+        else:
+            done = [say(*SERVICE_NAMES[s]) for s in SERVICE_NAMES if s in request.answers]
+            waiting = [say(*SERVICE_NAMES[s]) for s in SERVICE_NAMES if s not in request.answers]
+            state = (
+                say("klaar", "done")
+                if not waiting
+                else say(
+                    f"gewist bij: {', '.join(done) or 'nog niets'}; wacht op: {', '.join(waiting)}",
+                    f"erased by: {', '.join(done) or 'none yet'}; waiting for: {', '.join(waiting)}",
+                )
+            )
+        rows.append([request.request_id, request.partner_id, moment(request.requested_at, say),
+                     request.requested_by or request.asked_by, state])  # fmt: skip
+    print("\n".join(table(header, rows)))
+    return 0
+
+
 # --- command line ---------------------------------------------------------------------------------
 
 
@@ -327,12 +371,15 @@ def parser() -> argparse.ArgumentParser:
         ("ruimte", "capacity", show_capacity, "instromen en open ruimte per cursus"),
         ("groepen", "groups", show_groups, "groepen en wie op welke plaats zit"),
         ("geschiedenis", "history", show_history, "wat er met één aanmelding is gebeurd"),
+        ("wissen", "erasures", show_erasures, "wisverzoeken (AVG) die nog niet overal zijn uitgevoerd"),
     ]:
         command = commands.add_parser(name, aliases=[alias], parents=[common], help=text)
         command.set_defaults(show=show)
         if name == "geschiedenis":
             command.add_argument("partner", help="partner, bijvoorbeeld promen")
             command.add_argument("referral", help="het nummer van de aanmelding bij de partner")
+        if name == "wissen":
+            command.add_argument("--alle", dest="all", action="store_true", help="ook afgeronde verzoeken")
     return main_parser
 
 
