@@ -664,7 +664,7 @@ def test_service_users_may_use_their_own_topology_only(
         for kind, mine in may.items():
             for name in ("x", "amq.gen-1", f"{topology.queue_name}.x", f"x{topology.queue_name}", "#"):
                 assert not allows(granted[kind], name) or name in mine, f"{username} may {kind} {name}"
-        assert allows(granted["read"], topology.parking_queue_name), f"{username} may not erase from its parked"
+        assert allows(granted["read"], topology.parking_queue_name), f"{username} cannot erase from parked"
         for kind in ("configure", "write", "read"):
             for queue in (PARTNER_QUEUE, COORDINATOR_QUEUE):
                 assert not allows(granted[kind], queue), f"{username} may {kind} {queue}"
