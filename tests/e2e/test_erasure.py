@@ -167,3 +167,46 @@ async def test_an_erased_person_is_nowhere_while_the_others_stay(
         assert string.casefold() in databases.casefold(), f"{string!r} of participant {STAYS} was erased too"
     for service, parked in parking.items():
         assert f"EMP-{STAYS:04d}" in parked, f"{service}: another person's parked message went too"
+
+
+async def test_an_erasure_outlives_a_service_that_is_down_and_is_done_once(
+    system: System, rabbit: AbstractRobustConnection, namespace: Namespace
+) -> None:
+    tap = await open_tap(rabbit, namespace, ["CourseScheduled", "PersonErased"])
+    _, _, notifications = await system.start("enrolment", "scheduling", "notifications")
+    await publish(rabbit, namespace, intake_event(groups=1))
+    for number in range(5):
+        await publish(rabbit, namespace, referral_event(number))
+    await tap.wait_for("CourseScheduled", 1, timeout=60)
+    await eventually(system.quiet, timeout=60, what="outboxes and mail queue empty")
+
+    # Notifications is killed: its part waits in its queue while the others erase.
+    notifications.kill()
+    request = erasure_request(PLACED)
+    await publish(rabbit, namespace, request)
+    answered = await tap.wait_for("PersonErased", 2, timeout=60)
+    assert {a["data"]["service"] for a in answered} == {"enrolment", "scheduling"}
+    assert (
+        await system.scalar("enrolment", "SELECT count(*) FROM erasure_requests WHERE done_at IS NULL") == 1
+    )
+
+    await system.start("notifications")
+    answered = await tap.wait_for("PersonErased", 3, timeout=60)
+    assert sorted(a["data"]["service"] for a in answered) == ["enrolment", "notifications", "scheduling"]
+    await eventually(
+        lambda: system.scalar("enrolment", "SELECT count(*) FROM erasure_requests WHERE done_at IS NOT NULL"),
+        what="the request answered by all three",
+    )
+    # The same request again (sent anew, with a new event id) changes nothing and is not answered again.
+    await publish(rabbit, namespace, {**request, "id": str(uuid.uuid4())})
+
+    async def handled_twice() -> bool:
+        query = "SELECT count(*) FROM inbox WHERE event_type = 'ErasureRequested'"
+        return await system.scalar("enrolment", query) == 2
+
+    await eventually(handled_twice, what="the repeated request handled")
+    await eventually(system.quiet, timeout=30, what="outboxes and mail queue empty")
+    assert len(tap.of_type("PersonErased")) == 3
+    databases, _ = await everything_stored(system, rabbit, namespace)
+    assert f"PRM-{PLACED:04d}" not in databases
+    assert f"PRM-{STAYS:04d}" in databases
