@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from faststream import FastStream
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from taalhuis_shared.clock import Clock
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.events import CloudEvent
 from taalhuis_shared.messaging.broker import service_broker
@@ -43,7 +44,7 @@ def windows(settings: Settings) -> Mapping[Window, float]:
     return {"now": 0.0, "batch": settings.batch_window, "digest": settings.digest_window}
 
 
-def mail_sender(settings: Settings, engine: AsyncEngine) -> MailSender:
+def mail_sender(settings: Settings, engine: AsyncEngine, clock: Clock) -> MailSender:
     server = MailServer(
         settings.smtp_host,
         settings.smtp_port,
@@ -58,24 +59,26 @@ def mail_sender(settings: Settings, engine: AsyncEngine) -> MailSender:
         audience=audience(settings),
         timezone=ZoneInfo(settings.timezone),
         poll_interval=settings.mail_poll_interval,
+        clock=clock,
     )
 
 
-def unit_of_work(settings: Settings, engine: AsyncEngine) -> UnitOfWork[NoticeRepository]:
+def unit_of_work(settings: Settings, engine: AsyncEngine, clock: Clock) -> UnitOfWork[NoticeRepository]:
     batching = windows(settings)
 
     def repository(connection: AsyncConnection) -> NoticeRepository:
-        return NoticeRepository(connection, batching)
+        return NoticeRepository(connection, batching, clock)
 
-    return UnitOfWork(engine, repository)
+    return UnitOfWork(engine, repository, clock=clock)
 
 
 def build_app(settings: Settings) -> FastStream:
     """Build the whole service without connecting to anything; connecting happens on start."""
     queues = topology(settings)
+    clock = Clock.of(settings)  # everything below that decides by time follows this one
     engine = make_engine(settings.database_url)
     broker = service_broker(settings)
-    sender = mail_sender(settings, engine)
+    sender = mail_sender(settings, engine, clock)
     readers = audience(settings)
 
     async def notify(event: CloudEvent, publisher: str, uow: UnitOfWork[NoticeRepository]) -> None:
@@ -88,13 +91,14 @@ def build_app(settings: Settings) -> FastStream:
         topology=queues,
         engine=engine,
         handlers=dict.fromkeys(CONSUMES, notify),
-        unit_of_work=lambda: unit_of_work(settings, engine),
+        unit_of_work=lambda: unit_of_work(settings, engine, clock),
         build_router=build_router,
         workers=[
             sender,
             retention_worker(
                 settings,
                 engine,
+                clock,
                 [
                     mail_bodies(settings.mail_body_retention_days),
                     old_notices(settings.mail_body_retention_days),

@@ -18,15 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from enrolment.adapters.config import load_policy
 from enrolment.adapters.retention import enrolment_shredders
-from enrolment.bootstrap import today as enrolment_today
 from enrolment.domain.model import display_name
 from enrolment.settings import Settings
+from taalhuis_shared.clock import Clock
 from taalhuis_shared.retention import retention_worker
 from tests.support.broker import Namespace, open_tap, publish
 from tests.support.referrals import completion_event, intake_event, referral_event, withdrawal_event
 
 from .conftest import RunningEnrolment
-from .test_referrals import ANSWERS, settle
+from .test_referrals import ANSWERS, enrolment_today, settle
 
 DAY = 24 * 3600.0
 COMPLETED = range(5)  # the group (capacity 5 in the tests' enrolment file)
@@ -76,7 +76,8 @@ async def found(engine: AsyncEngine, needle: str) -> list[str]:
 
 async def run_retention(settings: Settings, engine: AsyncEngine, days_on: float) -> None:
     moved = settings.model_copy(update={"clock_offset": days_on * DAY})
-    worker = retention_worker(moved, engine, enrolment_shredders(moved, load_policy(moved.enrolment_path)))
+    shredders = enrolment_shredders(moved, load_policy(moved.enrolment_path))
+    worker = retention_worker(moved, engine, Clock.of(moved), shredders)
     _, failed = await worker.run_once()
     assert not failed
 

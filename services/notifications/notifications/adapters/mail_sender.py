@@ -22,7 +22,7 @@ import email.policy
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ import aiosmtplib
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from taalhuis_shared.clock import Clock
 from taalhuis_shared.messaging.polling import PollingWorker
 
 from ..domain.mails import as_email, bare_address, compose, domain_of
@@ -97,6 +98,7 @@ class MailSender(PollingWorker):
         poll_interval: float = 1.0,
         batch_size: int = 50,
         send_timeout: float = 15.0,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__(poll_interval=poll_interval, batch_size=batch_size)
         self._engine = engine
@@ -105,6 +107,10 @@ class MailSender(PollingWorker):
         self._audience = audience
         self._timezone = timezone
         self._send_timeout = send_timeout
+        # The service's clock dates a mail (Date, the invitation's DTSTAMP) and records when it was
+        # sent or refused (the mail period counts from then). Waits (windows, retry pauses, the
+        # lease) are measured on the database's clock, against each other.
+        self._clock = clock or Clock()
         self._next_batch: asyncio.TimerHandle | None = None
         # Mails handed to SMTP but not yet marked sent (mail id -> attempts): marked first.
         self._handed_over: dict[int, int] = {}
@@ -163,13 +169,15 @@ class MailSender(PollingWorker):
         ).all()
         if not rows:
             return 0
+        now = self._clock.now()
         mail = compose(
             [_notice(row) for row in rows],
             timezone=self._timezone,
             mail_from=self._mail_from,
             mail_domain=domain_of(self._mail_from),
+            now=now,
         )
-        message = as_email(mail, mail_from=self._mail_from, composed_at=datetime.now(UTC))
+        message = as_email(mail, mail_from=self._mail_from, composed_at=now)
         mail_id = await connection.scalar(
             insert(mails)
             .values(
@@ -307,7 +315,7 @@ class MailSender(PollingWorker):
                 await connection.execute(
                     update(mails)
                     .where(mails.c.id == mail_id, mails.c.sent_at.is_(None))
-                    .values(sent_at=func.now(), attempts=attempts)
+                    .values(sent_at=self._clock.now(), attempts=attempts)
                 )
         self._handed_over.clear()
 
@@ -318,9 +326,9 @@ class MailSender(PollingWorker):
         await connection.execute(
             update(mails)
             .where(mails.c.id == row.id)
-            .values(failed_at=func.now(), attempts=attempts, last_error=repr(error)[:1000])
+            .values(failed_at=self._clock.now(), attempts=attempts, last_error=repr(error)[:1000])
         )
         notice = refused_notice(row.id, row.recipient, row.subject, str(error), self._audience)
         if notice is not None:
             windows: Mapping[Window, float] = {"now": 0.0}
-            await add_notices(connection, [notice], windows)
+            await add_notices(connection, [notice], windows, self._clock.now())
