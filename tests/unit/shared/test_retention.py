@@ -159,7 +159,7 @@ def test_today_is_the_date_in_the_given_zone() -> None:
                 "retention-runs",
                 "answered-referrals",
                 "completed-referrals",
-                "expired-retake-keys",
+                "expired-completions",
             ],
         ),
         ("scheduling", ["outbox", "inbox", "retention-runs", "finished-courses"]),

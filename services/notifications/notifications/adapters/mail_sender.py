@@ -107,9 +107,9 @@ class MailSender(PollingWorker):
         self._audience = audience
         self._timezone = timezone
         self._send_timeout = send_timeout
-        # The service's clock dates a mail (Date, the invitation's DTSTAMP) and records when it was
-        # sent or refused (the mail period counts from then). Waits (windows, retry pauses, the
-        # lease) are measured on the database's clock, against each other.
+        # The service's clock says when a batch is due (its window), dates a mail (Date, the
+        # invitation's DTSTAMP) and records when it was sent or refused (the mail period counts
+        # from then). Retry pauses and the lease, seconds or minutes, use the database's clock.
         self._clock = clock or Clock()
         self._next_batch: asyncio.TimerHandle | None = None
         # Mails handed to SMTP but not yet marked sent (mail id -> attempts): marked first.
@@ -130,7 +130,7 @@ class MailSender(PollingWorker):
                     select(notices.c.batch_key)
                     .where(notices.c.mail_id.is_(None), notices.c.compose_error.is_(None))
                     .group_by(notices.c.batch_key)
-                    .having(func.min(notices.c.due_at) <= func.now())
+                    .having(func.min(notices.c.due_at) <= self._clock.now())
                     .order_by(func.min(notices.c.due_at))
                     .limit(self._batch_size)
                 )
@@ -206,16 +206,15 @@ class MailSender(PollingWorker):
     async def _wake_at_next_batch(self) -> None:
         """Run again when the next batch is due, however long the poll interval is."""
         async with self._engine.connect() as connection:
-            wait = await connection.scalar(
-                select(func.extract("epoch", func.min(notices.c.due_at) - func.now())).where(
-                    notices.c.mail_id.is_(None)
-                )
+            due = await connection.scalar(
+                select(func.min(notices.c.due_at)).where(notices.c.mail_id.is_(None))
             )
         if self._next_batch is not None:
             self._next_batch.cancel()
             self._next_batch = None
-        if wait is not None:
-            self._next_batch = asyncio.get_running_loop().call_later(max(float(wait), 0.0) + 0.01, self.wake)
+        if due is not None:
+            wait = (due - self._clock.now()).total_seconds()
+            self._next_batch = asyncio.get_running_loop().call_later(max(wait, 0.0) + 0.01, self.wake)
 
     async def send_due(self) -> tuple[int, bool]:
         """Send up to a batch of due mails; returns how many were sent and whether one failed.

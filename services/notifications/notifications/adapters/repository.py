@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,8 +20,9 @@ async def add_notices(
 ) -> int:
     """Keep notices for the sender; one that exists already (same key) is not added again.
 
-    `now` is the service's clock (a set-aside notice's period counts from it); the window is a
-    wait the sender measures on the database's clock, as it does every wait.
+    `now` is the service's clock: a notice is due its window after it, by the same clock (a
+    moved clock makes a day's digest due as a real day would), and a set-aside notice's period
+    counts from it.
     """
     added = 0
     for notice in found:
@@ -38,7 +39,7 @@ async def add_notices(
                 recipient_name=notice.recipient_name,
                 payload=notice.payload,
                 created_at=now,
-                due_at=func.now() + timedelta(seconds=windows.get(notice.window, 0.0)),
+                due_at=now + timedelta(seconds=windows.get(notice.window, 0.0)),
             )
             .on_conflict_do_nothing(index_elements=["notice_key"])
         )
