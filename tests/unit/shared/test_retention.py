@@ -171,7 +171,9 @@ def test_each_service_runs_the_retention_job_with_its_shredders(
 ) -> None:
     bootstrap = importlib.import_module(f"{package}.bootstrap")
     settings = importlib.import_module(f"{package}.settings").Settings(
-        database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none", clock_offset=60.0, allow_clock_offset=True
+        database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",
+        clock_offset=60.0,
+        allow_clock_offset=True,
     )
     seen: dict[str, Any] = {}
     monkeypatch.setattr(bootstrap, "consuming_service", lambda **wiring: seen.update(wiring))
