@@ -34,10 +34,11 @@ def test_the_settings_read_both_from_the_environment(monkeypatch: pytest.MonkeyP
 
 def clocks_in(wiring: dict[str, Any]) -> dict[str, Clock]:
     """The clock of each worker, and of a unit of work the service would open."""
-    found = {
-        worker.name: getattr(worker, "clock", None) or getattr(worker, "_clock", None)
-        for worker in wiring["workers"]
-    }
+    found: dict[str, Clock] = {}
+    for worker in wiring["workers"]:
+        clock = getattr(worker, "clock", None) or getattr(worker, "_clock", None)
+        assert isinstance(clock, Clock), f"{worker.name} has no clock"
+        found[worker.name] = clock
     found["unit-of-work"] = wiring["unit_of_work"]()._clock
     return found
 
