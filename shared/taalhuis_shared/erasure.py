@@ -29,6 +29,7 @@ from sqlalchemy import JSON, Column, DateTime, MetaData, String, Table, delete, 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from .clock import Clock
 from .events import CloudEvent, ErasureOrdered, ErasureOrderedV1, PersonErased, PersonErasedV1, new_event
 from .messaging.consumer import Handler
 from .messaging.polling import PollingWorker
@@ -224,6 +225,7 @@ class Eraser(PollingWorker):
         topology: Topology,
         *,
         poll_interval: float,
+        clock: Clock,
         on_events: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(poll_interval=poll_interval, batch_size=10)
@@ -232,6 +234,7 @@ class Eraser(PollingWorker):
         self._amqp_url = amqp_url
         self._topology = topology
         self._on_events = on_events
+        self.clock = clock  # for `erased_at`, so that a moved clock keeps the record consistent
 
     async def run_once(self) -> tuple[int, bool]:
         async with self._engine.connect() as connection:
@@ -280,7 +283,7 @@ class Eraser(PollingWorker):
             await connection.execute(
                 update(erasures)
                 .where(erasures.c.request_id == request_id)
-                .values(person=None, erased_at=func.now(), counts=counts)
+                .values(person=None, erased_at=self.clock.now(), counts=counts)
             )
             if self._steps.on_erased is not None:
                 await self._steps.on_erased(connection, request_id, counts)
@@ -304,6 +307,7 @@ def eraser(
     topology: Topology,
     steps: ErasureSteps,
     on_events: Callable[[], None],
+    clock: Clock,
 ) -> Eraser:
     """A service's eraser, looking as often as its outbox relay (it waits for the relay's work)."""
     return Eraser(
@@ -312,6 +316,7 @@ def eraser(
         settings.amqp_url,
         topology,
         poll_interval=settings.outbox_poll_interval,
+        clock=clock,
         on_events=on_events,
     )
 

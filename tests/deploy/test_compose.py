@@ -39,6 +39,7 @@ from scheduling.bootstrap import resources_of
 from scheduling.entrypoints.messaging import PUBLISHES as SCHEDULING_PUBLISHES
 from taalhuis_shared import runtime
 from taalhuis_shared.cli import load, to_events
+from taalhuis_shared.clock import Clock
 from taalhuis_shared.events import CATALOGUE, CloudEvent, IntakeOpenedV1, ReferralSubmittedV1, type_of
 from taalhuis_shared.messaging.topology import Topology
 from taalhuis_shared.messaging.trust import PUBLISHED_BY, Role, roles_publishing
@@ -820,7 +821,7 @@ def test_demo_referrals_fill_the_groups_the_demo_intake_opens(
     scheduling = next(n for n, p in packages_run(services).items() if p == "scheduling")
     with monkeypatch.context() as patch:
         resources = resources_of(
-            settings_from(settings_class("scheduling"), on_host(services[scheduling]), patch)
+            settings_from(settings_class("scheduling"), on_host(services[scheduling]), patch), Clock()
         )
     places = {place.name for place in resources.places} | {place.id for place in resources.places}
     assert set(intake.locations) <= places, places

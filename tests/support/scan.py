@@ -6,6 +6,10 @@ searched too, without the test naming it.
 
 from __future__ import annotations
 
+import email
+import email.policy
+from email.message import EmailMessage
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,3 +35,24 @@ async def all_text(engine: AsyncEngine) -> str:
             found.extend(row for row in rows if row is not None)
     assert columns, "no text columns found: wrong database?"
     return "\n".join(found)
+
+
+async def mail_text(engine: AsyncEngine) -> str:
+    """Notifications' stored mails as their reader sees them: every part decoded.
+
+    A mail's body may be stored base64 or quoted-printable encoded, where a name is not
+    readable in the raw bytes; searched together with `all_text`, nothing hides that way.
+    """
+    async with engine.connect() as connection:
+        contents = await connection.scalars(text("SELECT content FROM mails"))
+        parts: list[str] = []
+        for content in contents:
+            if not content:
+                continue
+            message = email.message_from_bytes(bytes(content), policy=email.policy.default)
+            assert isinstance(message, EmailMessage)
+            for part in message.walk():
+                if not part.is_multipart():
+                    payload = part.get_payload(decode=True)
+                    parts.append(payload.decode(errors="replace") if isinstance(payload, bytes) else "")
+    return "\n".join(parts)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from faststream import FastStream
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from taalhuis_shared import erasure
+from taalhuis_shared.clock import Clock
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.events import (
     CourseCompletedV1,
@@ -49,19 +50,22 @@ def topology(settings: Settings) -> Topology:
     return Topology.of(settings, SERVICE)
 
 
-def today() -> date:
-    return datetime.now(LIBRARY_TIME).date()
-
-
 def build_app(settings: Settings) -> FastStream:
     """Build the whole service without connecting to anything; connecting happens on start."""
     queues = topology(settings)
     policy = load_policy(settings.enrolment_path)
+    clock = Clock.of(settings)  # everything below that decides by time follows this one
     engine = make_engine(settings.database_url)
     broker = service_broker(settings)
-    relay = OutboxRelay.of(settings, engine, broker, queues)
-    repository = functools.partial(EnrolmentRepository, person_key_secret=settings.person_key_secret)
-    new_unit_of_work = functools.partial(UnitOfWork, engine, repository, relay.wake)
+    relay = OutboxRelay.of(settings, engine, broker, queues, clock)
+    repository = functools.partial(
+        EnrolmentRepository, person_key_secret=settings.person_key_secret, clock=clock
+    )
+    new_unit_of_work = functools.partial(UnitOfWork, engine, repository, relay.wake, clock=clock)
+
+    def today() -> date:
+        """The library's date: the retake rule and "has the course started" count in it."""
+        return clock.today(LIBRARY_TIME)
 
     async def record_own_answer(connection: AsyncConnection, request_id: str, counts: dict[str, int]) -> None:
         await repository(connection).record_erasure_answer(request_id, SERVICE, counts)
@@ -72,6 +76,7 @@ def build_app(settings: Settings) -> FastStream:
         queues,
         erasure.ErasureSteps(SERVICE, handlers.SOURCE, erasing.erase, on_erased=record_own_answer),
         relay.wake,
+        clock,
     )
 
     async def submit_referral(event: ReferralSubmittedV1, publisher: str, uow: Uow) -> None:
@@ -126,7 +131,11 @@ def build_app(settings: Settings) -> FastStream:
         },
         unit_of_work=new_unit_of_work,
         build_router=build_router,
-        workers=[relay, eraser, retention_worker(settings, engine, enrolment_shredders(settings, policy))],
+        workers=[
+            relay,
+            eraser,
+            retention_worker(settings, engine, clock, enrolment_shredders(settings, policy)),
+        ],
         answer=answer,
         partner_users=[partner.amqp_user for partner in policy.partners.values()],
     )

@@ -10,6 +10,7 @@ from faststream import FastStream
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from taalhuis_shared import erasure
+from taalhuis_shared.clock import Clock
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.events import CloudEvent
 from taalhuis_shared.messaging.broker import service_broker
@@ -47,7 +48,7 @@ def windows(settings: Settings) -> Mapping[Window, float]:
     return {"now": 0.0, "batch": settings.batch_window, "digest": settings.digest_window}
 
 
-def mail_sender(settings: Settings, engine: AsyncEngine) -> MailSender:
+def mail_sender(settings: Settings, engine: AsyncEngine, clock: Clock) -> MailSender:
     server = MailServer(
         settings.smtp_host,
         settings.smtp_port,
@@ -62,31 +63,33 @@ def mail_sender(settings: Settings, engine: AsyncEngine) -> MailSender:
         audience=audience(settings),
         timezone=ZoneInfo(settings.timezone),
         poll_interval=settings.mail_poll_interval,
+        clock=clock,
     )
 
 
 def unit_of_work(
-    settings: Settings, engine: AsyncEngine, relay: OutboxRelay
+    settings: Settings, engine: AsyncEngine, clock: Clock, relay: OutboxRelay
 ) -> UnitOfWork[NoticeRepository]:
     batching = windows(settings)
 
     def repository(connection: AsyncConnection) -> NoticeRepository:
-        return NoticeRepository(connection, batching)
+        return NoticeRepository(connection, batching, clock)
 
-    return UnitOfWork(engine, repository, relay.wake)
+    return UnitOfWork(engine, repository, relay.wake, clock=clock)
 
 
 def build_app(settings: Settings) -> FastStream:
     """Build the whole service without connecting to anything; connecting happens on start."""
     queues = topology(settings)
+    clock = Clock.of(settings)  # everything below that decides by time follows this one
     engine = make_engine(settings.database_url)
     broker = service_broker(settings)
-    sender = mail_sender(settings, engine)
+    sender = mail_sender(settings, engine, clock)
     readers = audience(settings)
-    relay = OutboxRelay.of(settings, engine, broker, queues)
+    relay = OutboxRelay.of(settings, engine, broker, queues, clock)
     # Scheduling's last messages about the person (a withdrawal) come before its answer.
     steps = erasure.ErasureSteps(SERVICE, SOURCE, erasing.erase, erasing.in_flight)
-    eraser = erasure.eraser(settings, engine, queues, steps, relay.wake)
+    eraser = erasure.eraser(settings, engine, queues, steps, relay.wake, clock)
 
     async def notify(event: CloudEvent, publisher: str, uow: UnitOfWork[NoticeRepository]) -> None:
         if await handlers.notify(event, uow, readers):
@@ -98,7 +101,7 @@ def build_app(settings: Settings) -> FastStream:
         topology=queues,
         engine=engine,
         handlers={**dict.fromkeys(NOTIFIED, notify), **erasure.handlers_for(eraser, ["scheduling"])},
-        unit_of_work=lambda: unit_of_work(settings, engine, relay),
+        unit_of_work=lambda: unit_of_work(settings, engine, clock, relay),
         build_router=build_router,
         workers=[
             sender,
@@ -107,6 +110,7 @@ def build_app(settings: Settings) -> FastStream:
             retention_worker(
                 settings,
                 engine,
+                clock,
                 [
                     mail_bodies(settings.mail_body_retention_days),
                     old_notices(settings.mail_body_retention_days),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from faststream import FastStream
 
 from taalhuis_shared import erasure
+from taalhuis_shared.clock import Clock
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.events import (
     GroupChangedV1,
@@ -42,41 +42,47 @@ def topology(settings: Settings) -> Topology:
     return Topology.of(settings, SERVICE)
 
 
-def resources_of(settings: Settings) -> Resources:
-    """What the library has; a bad resources file or time zone fails here, at start."""
+def resources_of(settings: Settings, clock: Clock) -> Resources:
+    """What the library has, with the holidays from the clock's today; a bad file or zone fails here."""
     zone = ZoneInfo(settings.timezone)
-    return load_resources(settings.resources_path, zone, datetime.now(zone).date())
+    return load_resources(settings.resources_path, zone, clock.today(zone))
 
 
 def build_app(settings: Settings) -> FastStream:
     """Build the whole service without connecting to anything; connecting happens on start."""
     queues = topology(settings)
-    resources = resources_of(settings)
+    clock = Clock.of(settings)  # everything below that decides by time follows this one
+    resources = resources_of(settings, clock)
     engine = make_engine(settings.database_url)
     broker = service_broker(settings)
-    relay = OutboxRelay.of(settings, engine, broker, queues)
-    new_unit_of_work = functools.partial(UnitOfWork, engine, SchedulingRepository, relay.wake)
+    relay = OutboxRelay.of(settings, engine, broker, queues, clock)
+    new_unit_of_work = functools.partial(UnitOfWork, engine, SchedulingRepository, relay.wake, clock=clock)
     eraser = erasure.eraser(
-        settings, engine, queues, erasure.ErasureSteps(SERVICE, handlers.SOURCE, erasing.erase), relay.wake
+        settings,
+        engine,
+        queues,
+        erasure.ErasureSteps(SERVICE, handlers.SOURCE, erasing.erase),
+        relay.wake,
+        clock,
     )
     completion = CourseCompletion(
-        new_unit_of_work, resources.zone, interval=settings.completion_check_interval
+        new_unit_of_work, resources.zone, clock, interval=settings.completion_check_interval
     )
 
     async def schedule_group(event: GroupFilledV1, publisher: str, uow: Uow) -> None:
-        await handlers.schedule_group(event, uow, resources, settings.planning_lead_days, datetime.now(UTC))
+        await handlers.schedule_group(event, uow, resources, settings.planning_lead_days, clock.now())
 
     async def change_group(event: GroupChangedV1, publisher: str, uow: Uow) -> None:
-        await handlers.change_group(event, uow, resources, datetime.now(UTC))
+        await handlers.change_group(event, uow, resources, clock.now())
 
     async def announce_measures(event: MeasuresAnnouncedV1, publisher: str, uow: Uow) -> None:
-        await handlers.announce_measures(event, uow, resources, datetime.now(UTC))
+        await handlers.announce_measures(event, uow, resources, clock.now())
 
     async def lift_measures(event: MeasuresLiftedV1, publisher: str, uow: Uow) -> None:
-        await handlers.lift_measures(event, uow, resources, datetime.now(UTC))
+        await handlers.lift_measures(event, uow, resources, clock.now())
 
     async def cancel_session(event: SessionCancellationRequestedV1, publisher: str, uow: Uow) -> None:
-        await handlers.cancel_session(event, uow, resources, datetime.now(UTC))
+        await handlers.cancel_session(event, uow, resources, clock.now())
 
     return consuming_service(
         settings=settings,
@@ -97,6 +103,6 @@ def build_app(settings: Settings) -> FastStream:
             relay,
             eraser,
             completion,
-            retention_worker(settings, engine, [finished_courses(settings.course_retention_days)]),
+            retention_worker(settings, engine, clock, [finished_courses(settings.course_retention_days)]),
         ],
     )

@@ -14,9 +14,10 @@ import logging
 
 from aiormq.abc import FieldValue
 from faststream.rabbit import RabbitBroker, RabbitExchange
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ..clock import Clock
 from ..events.envelope import CONTENT_TYPE
 from .polling import PollingWorker
 from .settings import ServiceSettings
@@ -49,6 +50,7 @@ class OutboxRelay(PollingWorker):
         poll_interval: float = 1.0,
         batch_size: int = 100,
         publish_timeout: float = 10.0,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__(poll_interval=poll_interval, batch_size=batch_size)
         self._engine = engine
@@ -56,18 +58,26 @@ class OutboxRelay(PollingWorker):
         self._exchange = exchange
         self._publish_timeout = publish_timeout
         self._user_id = user_id
+        # published_at, from which the outbox period counts, is the service's time.
+        self._clock = clock or Clock()
 
     @classmethod
     def of(
-        cls, settings: ServiceSettings, engine: AsyncEngine, broker: RabbitBroker, topology: Topology
+        cls,
+        settings: ServiceSettings,
+        engine: AsyncEngine,
+        broker: RabbitBroker,
+        topology: Topology,
+        clock: Clock,
     ) -> OutboxRelay:
-        """A service's relay: to its events exchange, as its own RabbitMQ user."""
+        """A service's relay: to its events exchange, as its own RabbitMQ user, on its clock."""
         return cls(
             engine,
             broker,
             topology.exchange(),
             user_id=settings.amqp_user,
             poll_interval=settings.outbox_poll_interval,
+            clock=clock,
         )
 
     async def run_once(self) -> tuple[int, bool]:
@@ -115,7 +125,7 @@ class OutboxRelay(PollingWorker):
                 await connection.execute(
                     update(outbox)
                     .where(outbox.c.seq == row.seq)
-                    .values(published_at=func.now(), attempts=outbox.c.attempts + 1)
+                    .values(published_at=self._clock.now(), attempts=outbox.c.attempts + 1)
                 )
                 published += 1
         return published, False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from yarl import URL
 
@@ -30,12 +30,23 @@ class ServiceSettings(BaseSettings):
     publishers: dict[str, list[str]] = dict(DEFAULT_USERS)
     # Seconds a message is held while the database does not answer, before it goes back to the queue.
     outage_patience: float = 1200.0
-    # Seconds added to the machine's clock (taalhuis_shared.clock): lets tests move time; 0 in use.
+    # Seconds added to the machine's clock (taalhuis_shared.clock): lets tests and rehearsals move
+    # time; refused unless allow_clock_offset says this installation may run on a moved clock.
     clock_offset: float = 0.0
+    allow_clock_offset: bool = False
     # Seconds between runs of the retention job, and how long it keeps what it removes.
     retention_interval: float = Field(default=3600.0, gt=0)
     outbox_retention_days: int = Field(default=30, ge=1)
     inbox_retention_days: int = Field(default=90, ge=1)
+
+    @model_validator(mode="after")
+    def _clock_offset_only_when_allowed(self) -> ServiceSettings:
+        if self.clock_offset and not self.allow_clock_offset:
+            raise ValueError(
+                "CLOCK_OFFSET is set, but ALLOW_CLOCK_OFFSET is not: a moved clock is for tests and "
+                "rehearsals only (set ALLOW_CLOCK_OFFSET=true there; in production leave CLOCK_OFFSET 0)"
+            )
+        return self
 
     @property
     def amqp_user(self) -> str:

@@ -11,6 +11,7 @@ their own explicit operations, so a change here needs a new revision in every se
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -57,15 +58,19 @@ outbox = Table(
 )
 
 
-async def first_time(connection: AsyncConnection, event: CloudEvent) -> bool:
+async def first_time(
+    connection: AsyncConnection, event: CloudEvent, handled_at: datetime | None = None
+) -> bool:
     """Record `event` as handled; False if it was handled before (then change nothing).
 
     A concurrent transaction holding the same event waits here until it commits or rolls back,
-    so two deliveries of one event cannot both go on.
+    so two deliveries of one event cannot both go on. `handled_at` is the service's clock (the
+    inbox period counts from it); without it the database's.
     """
+    when = {} if handled_at is None else {"handled_at": handled_at}
     claimed = await connection.execute(
         pg_insert(inbox)
-        .values(source=event.source, event_id=event.id, event_type=event.type)
+        .values(source=event.source, event_id=event.id, event_type=event.type, **when)
         .on_conflict_do_nothing()
         .returning(inbox.c.event_id)
     )

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from ..clock import Clock
 from ..events.envelope import CloudEvent
 from . import store
 
@@ -18,7 +19,8 @@ class UnitOfWork(Generic[Repository]):
     """`async with uow:` opens a transaction; leaving the block commits it, an error rolls back.
 
     `uow.repository` is the service's own repository on the same connection. After a commit
-    that added events, `on_events_committed` runs (it wakes the outbox relay).
+    that added events, `on_events_committed` runs (it wakes the outbox relay). The inbox records
+    when an event was handled by the service's `clock` (the inbox period counts from it).
     """
 
     repository: Repository
@@ -28,8 +30,11 @@ class UnitOfWork(Generic[Repository]):
         engine: AsyncEngine,
         make_repository: Callable[[AsyncConnection], Repository],
         on_events_committed: Callable[[], None] | None = None,
+        *,
+        clock: Clock | None = None,
     ) -> None:
         self._engine = engine
+        self._clock = clock or Clock()
         self._make_repository = make_repository
         self._on_events_committed = on_events_committed
         self._connection: AsyncConnection | None = None
@@ -75,7 +80,7 @@ class UnitOfWork(Generic[Repository]):
 
     async def first_time(self, event: CloudEvent) -> bool:
         """Record the event as handled; False when it was handled before."""
-        return await store.first_time(self.connection, event)
+        return await store.first_time(self.connection, event, self._clock.now())
 
     async def publish(self, event: dict[str, Any]) -> None:
         """Add an event to the outbox; it is published after this transaction commits."""

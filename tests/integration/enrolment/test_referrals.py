@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,8 +12,9 @@ from aio_pika.abc import AbstractRobustConnection
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from enrolment.bootstrap import today as enrolment_today
+from enrolment.bootstrap import LIBRARY_TIME
 from enrolment.domain.model import add_months, dutch_date
+from taalhuis_shared.clock import Clock
 from tests.support import users
 from tests.support.broker import Namespace, Tap, drain_until, open_tap, publish
 from tests.support.referrals import (
@@ -28,6 +29,12 @@ from tests.support.referrals import (
 from tests.support.waiting import eventually
 
 from .conftest import ConnectAs, RunningEnrolment
+
+
+def enrolment_today() -> date:
+    """The library's date on the machine's clock, as enrolment sees it without an offset."""
+    return Clock().today(LIBRARY_TIME)
+
 
 ANSWERS = [
     "ReferralAccepted",

@@ -25,6 +25,7 @@ from notifications.entrypoints.mailview import show
 from notifications.entrypoints.messaging import CONSUMES
 from notifications.service_layer.handlers import notify
 from notifications.settings import Settings
+from taalhuis_shared.clock import Clock
 from taalhuis_shared.events import ContactPerson, EventData
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from tests.support.broker import Namespace, publish
@@ -53,7 +54,7 @@ ENVELOPE: TypeAdapter[Any] = TypeAdapter(ANY_EVENT)
 
 def unit_of_work(engine: AsyncEngine) -> UnitOfWork[NoticeRepository]:
     def repository(connection: AsyncConnection) -> NoticeRepository:
-        return NoticeRepository(connection, WINDOWS)
+        return NoticeRepository(connection, WINDOWS, Clock())
 
     return UnitOfWork(engine, repository)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from scheduling.domain.planner import Resources
 from scheduling.entrypoints.completion import CourseCompletion
 from scheduling.service_layer.handlers import complete_courses, schedule_group
+from taalhuis_shared.clock import Clock
 from taalhuis_shared.events import CourseCompletedV1
 from tests.support.handling import handle
 from tests.support.waiting import eventually
@@ -42,7 +43,9 @@ async def test_a_course_whose_sessions_are_all_past_is_completed_once(
     assert await complete_courses(uow, last_end - timedelta(minutes=1), AMSTERDAM, batch=10) == 0
     assert await published(engine, "CourseCompleted") == []
 
-    worker = CourseCompletion(uow, AMSTERDAM, interval=0.1, clock=lambda: last_end + timedelta(hours=1))
+    # The service's clock moved to an hour after the last session, as CLOCK_OFFSET would.
+    moved = Clock(offset=last_end + timedelta(hours=1) - datetime.now(UTC))
+    worker = CourseCompletion(uow, AMSTERDAM, moved, interval=0.1)
     worker.start()
     try:
         [event] = await eventually(lambda: published(engine, "CourseCompleted"), what="CourseCompleted")

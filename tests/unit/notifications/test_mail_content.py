@@ -37,8 +37,11 @@ def received(found: list[Notice]) -> dict[str, EmailMessage]:
         batches[notice.batch_key].append(notice)
     out = {}
     for batch in batches.values():
-        mail = mails.compose(batch, timezone=AMSTERDAM, mail_from=MAIL_FROM, mail_domain="example")
-        raw = mails.as_email(mail, mail_from=MAIL_FROM, composed_at=datetime(2026, 11, 1, tzinfo=UTC))
+        composed = datetime(2026, 11, 1, tzinfo=UTC)
+        mail = mails.compose(
+            batch, timezone=AMSTERDAM, mail_from=MAIL_FROM, mail_domain="example", now=composed
+        )
+        raw = mails.as_email(mail, mail_from=MAIL_FROM, composed_at=composed)
         parsed = email.message_from_bytes(raw.as_bytes(policy=email.policy.SMTP), policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         out[mail.recipient] = parsed

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Row, func, insert, or_, select, text, upda
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from taalhuis_shared.clock import Clock
 from taalhuis_shared.events.erasure import SERVICES
 
 from ..domain.model import WaitingList, person_key
@@ -24,9 +25,12 @@ def _same(column: ColumnElement[str], value: str) -> ColumnElement[bool]:
 
 
 class EnrolmentRepository:
-    def __init__(self, connection: AsyncConnection, *, person_key_secret: str) -> None:
+    def __init__(self, connection: AsyncConnection, *, person_key_secret: str, clock: Clock) -> None:
         self._connection = connection
         self._person_key_secret = person_key_secret
+        # The service's clock: when a referral ended and when each history line happened, which
+        # the retention periods count from.
+        self._clock = clock
 
     def person_key(self, partner_id: str, employee: str) -> str:
         return person_key(self._person_key_secret, partner_id, employee)
@@ -113,7 +117,7 @@ class EnrolmentRepository:
 
     async def set_status(self, referral_id: str, status: str, **values: Any) -> None:
         if status in ENDED:
-            values["ended_at"] = func.now()  # retention of an ended referral counts from here
+            values["ended_at"] = self._clock.now()  # retention of an ended referral counts from here
         await self._connection.execute(
             update(referrals).where(referrals.c.id == referral_id).values(status=status, **values)
         )
@@ -122,7 +126,11 @@ class EnrolmentRepository:
         """Add a line to a referral's history, for the coordinator and operations."""
         await self._connection.execute(
             insert(history).values(
-                partner_id=partner_id, partner_referral_id=partner_referral_id, what=what, detail=detail
+                partner_id=partner_id,
+                partner_referral_id=partner_referral_id,
+                what=what,
+                detail=detail,
+                at=self._clock.now(),
             )
         )
 

@@ -1,39 +1,52 @@
-"""Enrolment's shredders: what retention blanks of referrals, and when (see docs/privacy.md).
+"""Enrolment's shredders: what retention removes of referrals and their history, and when.
 
-A referral's personal fields are blanked, not the row: the row keeps what the retake rule and
-the numbers need (partner, course type, level, status, dates) and, for a completion, the keyed
-hash of the person until the retake window has passed. Blanked means '' (the columns are NOT
-NULL) and an empty list of preferred locations; a blanked row is not blanked again, so the
-counts in `retention_runs` are rows changed by that run.
+See docs/privacy.md ("Retention periods"). Three kinds of ended referral:
 
-The history lines (partner, the partner's referral id, what happened, a waiting position, group
-id or reason code) hold no name, reference or address and are not shredded yet; nor is a row's
-own `partner_referral_id` (docs/privacy.md lists both as not yet enforced).
+- **Rejected**: never a referral row, only a history line (partner, the partner's referral id,
+  `rejected`, the reason code). `answered-referrals` deletes it `ANSWERED_RETENTION_DAYS` after
+  it was written: nothing needs it afterwards.
+- **Withdrawn** (before the course): counts for nothing later. `answered-referrals` deletes the
+  row and its history lines the same number of days after the withdrawal.
+- **Completed, or left during the course**: the retake rule needs them for 12 months.
+  `completed-referrals` reduces the row `COMPLETED_PERSONAL_DAYS` after the end to what that rule
+  needs: the keyed hash `person_key`, course type, level, status and the dates. It blanks the
+  personal fields, sets the partner's referral id to NULL and the event id to '' (the partner
+  knows both, so either would say who it was), gives the row a new random id (the old one is in
+  scheduling's and notifications' copies until their own periods end), and deletes the
+  referral's history lines (they are found by the partner's referral id, so first).
+  `expired-completions` deletes the row once the retake window (`retake_after_months`) plus one
+  month has passed since the end.
+
+Blanked means '' (the columns are NOT NULL) and an empty list of preferred locations; a reduced
+row is not reduced again, so the counts in `retention_runs` are rows changed by that run.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, String, and_, cast, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from taalhuis_shared.retention import Shredder
 
 from ..domain.model import Policy, add_months, person_key
 from ..settings import Settings
-from .tables import referrals
+from .tables import history, referrals
 
 LIBRARY_TIME = ZoneInfo("Europe/Amsterdam")
 
-BLANKED = {
+REDUCED: dict[str, Any] = {
     "employee_reference": "",
     "display_name": "",
     "contact_name": "",
     "contact_email": "",
     "preferred_locations": [],
     "language_group": "",
+    "partner_referral_id": None,
+    "event_id": "",
 }
 
 
@@ -46,56 +59,72 @@ def _ended_before(moment: datetime) -> ColumnElement[bool]:
     return func.coalesce(referrals.c.ended_at, referrals.c.accepted_at) < moment
 
 
-async def _blank(connection: AsyncConnection, which: ColumnElement[bool]) -> int:
-    blanked = await connection.execute(
-        update(referrals).where(which).where(referrals.c.employee_reference != "").values(**BLANKED)
+def _lines_of_referrals(which: ColumnElement[bool]) -> ColumnElement[bool]:
+    """History lines of the referrals `which` selects (lines name a referral by partner and id)."""
+    return exists(
+        select(referrals.c.id)
+        .where(which)
+        .where(referrals.c.partner_id == history.c.partner_id)
+        .where(func.lower(referrals.c.partner_referral_id) == func.lower(history.c.partner_referral_id))
     )
-    return blanked.rowcount
+
+
+def _without_referral() -> ColumnElement[bool]:
+    """History lines no referral row belongs to: those of rejected referrals."""
+    return ~exists(
+        select(referrals.c.id)
+        .where(referrals.c.partner_id == history.c.partner_id)
+        .where(func.lower(referrals.c.partner_referral_id) == func.lower(history.c.partner_referral_id))
+    )
 
 
 def answered_referrals(days: int) -> Shredder:
-    """Withdrawn referrals, `days` after the withdrawal: personal fields and the person's key.
-
-    A rejected referral is never stored as a referral (only a history line with its reason code).
-    A withdrawn one counts for nothing later, so its keyed hash goes too.
-    """
+    """Rejected and withdrawn referrals, `days` after the answer: every trace of them."""
 
     async def shred(connection: AsyncConnection, now: datetime) -> int:
-        expired = and_(referrals.c.status == "withdrawn", _ended_before(now - timedelta(days=days)))
-        blanked = await _blank(connection, expired)
-        await connection.execute(
-            update(referrals)
-            .where(expired)
-            .where(referrals.c.person_key.is_not(None))
-            .values(person_key=None)
+        cutoff = now - timedelta(days=days)
+        withdrawn = and_(referrals.c.status == "withdrawn", _ended_before(cutoff))
+        lines = await connection.execute(delete(history).where(_lines_of_referrals(withdrawn)))
+        rows = await connection.execute(delete(referrals).where(withdrawn))
+        rejected = await connection.execute(
+            delete(history).where(history.c.at < cutoff).where(_without_referral())
         )
-        return blanked
+        return rows.rowcount + lines.rowcount + rejected.rowcount
 
     return Shredder(
         "answered-referrals",
-        f"personal fields of referrals withdrawn more than {days} days ago",
+        f"referrals withdrawn, and history lines of referrals rejected, more than {days} days ago",
         shred,
     )
 
 
+def _ended_for_the_retake_rule(now: datetime, days: int) -> ColumnElement[bool]:
+    """Completed (by completion date) or left (by end time) more than `days` before `now`."""
+    return or_(
+        and_(
+            referrals.c.status == "completed",
+            referrals.c.completed_on < _library_day(now) - timedelta(days=days),
+        ),
+        and_(referrals.c.status == "left", _ended_before(now - timedelta(days=days))),
+    )
+
+
 def completed_referrals(days: int, person_key_secret: str) -> Shredder:
-    """Completed or left participants, `days` after the end: personal fields, not the keyed hash."""
+    """Completed or left participants, `days` after the end: all but what the retake rule needs."""
 
     async def shred(connection: AsyncConnection, now: datetime) -> int:
-        expired = or_(
-            and_(
-                referrals.c.status == "completed",
-                referrals.c.completed_on < _library_day(now) - timedelta(days=days),
-            ),
-            and_(referrals.c.status == "left", _ended_before(now - timedelta(days=days))),
-        )
+        expired = and_(_ended_for_the_retake_rule(now, days), referrals.c.partner_referral_id.is_not(None))
         await _add_missing_keys(connection, expired, person_key_secret)
-        return await _blank(connection, expired)
+        await connection.execute(delete(history).where(_lines_of_referrals(expired)))
+        reduced = await connection.execute(
+            update(referrals).where(expired).values(**REDUCED, id=cast(func.gen_random_uuid(), String))
+        )
+        return reduced.rowcount
 
     return Shredder(
         "completed-referrals",
-        f"personal fields of participants who completed or left more than {days} days ago "
-        "(the keyed hash stays for the retake rule)",
+        f"personal fields, references and history of participants who completed or left more than "
+        f"{days} days ago (the keyed hash, course and dates stay for the retake rule)",
         shred,
     )
 
@@ -115,30 +144,26 @@ async def _add_missing_keys(
         await connection.execute(update(referrals).where(referrals.c.id == row.id).values(person_key=key))
 
 
-def expired_retake_keys(retake_after_months: int) -> Shredder:
-    """The keyed hash, once the retake window plus one month has passed since the end."""
+def expired_completions(retake_after_months: int) -> Shredder:
+    """Completed or left referrals, once the retake window plus one month has passed: the row goes."""
 
     async def shred(connection: AsyncConnection, now: datetime) -> int:
-        today = _library_day(now)
-        cutoff_day = add_months(today, -(retake_after_months + 1))
+        cutoff_day = add_months(_library_day(now), -(retake_after_months + 1))
         cutoff = datetime.combine(cutoff_day, datetime.min.time(), LIBRARY_TIME)
         removed = await connection.execute(
-            update(referrals)
-            .where(referrals.c.person_key.is_not(None))
-            .where(
+            delete(referrals).where(
                 or_(
                     and_(referrals.c.status == "completed", referrals.c.completed_on < cutoff_day),
                     and_(referrals.c.status == "left", _ended_before(cutoff)),
                 )
             )
-            .values(person_key=None)
         )
         return removed.rowcount
 
     return Shredder(
-        "expired-retake-keys",
-        f"the keyed hash of participants whose course ended more than {retake_after_months} + 1 "
-        "months ago (the retake rule no longer needs it)",
+        "expired-completions",
+        f"referrals whose course ended more than {retake_after_months} + 1 months ago, with their "
+        "keyed hash (the retake rule no longer needs them)",
         shred,
     )
 
@@ -147,5 +172,5 @@ def enrolment_shredders(settings: Settings, policy: Policy) -> list[Shredder]:
     return [
         answered_referrals(settings.answered_retention_days),
         completed_referrals(settings.completed_personal_days, settings.person_key_secret),
-        expired_retake_keys(policy.retake_after_months),
+        expired_completions(policy.retake_after_months),
     ]

@@ -70,7 +70,8 @@ referrals = Table(
     Column("id", String(36), primary_key=True),
     Column("event_id", String(200), nullable=False),
     Column("partner_id", String(100), nullable=False),
-    Column("partner_referral_id", String(100), nullable=False),
+    # NULL once retention reduced an ended referral to what the retake rule needs (revision 0007).
+    Column("partner_referral_id", String(100), nullable=True),
     Column("employee_reference", String(100), nullable=False),
     Column("display_name", String(120), nullable=False),
     Column("course_type", String(50), nullable=False),

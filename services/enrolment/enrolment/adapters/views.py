@@ -82,7 +82,7 @@ class History:
 def _person(row: Any) -> Person:
     return Person(
         row.partner_id,
-        row.partner_referral_id,
+        row.partner_referral_id or "",  # removed by retention from a completion kept for the retake rule
         row.display_name,
         row.status,
         row.employee_reference,

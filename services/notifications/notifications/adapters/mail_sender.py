@@ -22,7 +22,7 @@ import email.policy
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ import aiosmtplib
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from taalhuis_shared.clock import Clock
 from taalhuis_shared.messaging.polling import PollingWorker
 
 from ..domain.mails import as_email, bare_address, compose, domain_of
@@ -97,6 +98,7 @@ class MailSender(PollingWorker):
         poll_interval: float = 1.0,
         batch_size: int = 50,
         send_timeout: float = 15.0,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__(poll_interval=poll_interval, batch_size=batch_size)
         self._engine = engine
@@ -105,6 +107,10 @@ class MailSender(PollingWorker):
         self._audience = audience
         self._timezone = timezone
         self._send_timeout = send_timeout
+        # The service's clock says when a batch is due (its window), dates a mail (Date, the
+        # invitation's DTSTAMP) and records when it was sent or refused (the mail period counts
+        # from then). Retry pauses and the lease, seconds or minutes, use the database's clock.
+        self._clock = clock or Clock()
         self._next_batch: asyncio.TimerHandle | None = None
         # Mails handed to SMTP but not yet marked sent (mail id -> attempts): marked first.
         self._handed_over: dict[int, int] = {}
@@ -124,7 +130,7 @@ class MailSender(PollingWorker):
                     select(notices.c.batch_key)
                     .where(notices.c.mail_id.is_(None), notices.c.compose_error.is_(None))
                     .group_by(notices.c.batch_key)
-                    .having(func.min(notices.c.due_at) <= func.now())
+                    .having(func.min(notices.c.due_at) <= self._clock.now())
                     .order_by(func.min(notices.c.due_at))
                     .limit(self._batch_size)
                 )
@@ -163,13 +169,15 @@ class MailSender(PollingWorker):
         ).all()
         if not rows:
             return 0
+        now = self._clock.now()
         mail = compose(
             [_notice(row) for row in rows],
             timezone=self._timezone,
             mail_from=self._mail_from,
             mail_domain=domain_of(self._mail_from),
+            now=now,
         )
-        message = as_email(mail, mail_from=self._mail_from, composed_at=datetime.now(UTC))
+        message = as_email(mail, mail_from=self._mail_from, composed_at=now)
         mail_id = await connection.scalar(
             insert(mails)
             .values(
@@ -198,16 +206,15 @@ class MailSender(PollingWorker):
     async def _wake_at_next_batch(self) -> None:
         """Run again when the next batch is due, however long the poll interval is."""
         async with self._engine.connect() as connection:
-            wait = await connection.scalar(
-                select(func.extract("epoch", func.min(notices.c.due_at) - func.now())).where(
-                    notices.c.mail_id.is_(None)
-                )
+            due = await connection.scalar(
+                select(func.min(notices.c.due_at)).where(notices.c.mail_id.is_(None))
             )
         if self._next_batch is not None:
             self._next_batch.cancel()
             self._next_batch = None
-        if wait is not None:
-            self._next_batch = asyncio.get_running_loop().call_later(max(float(wait), 0.0) + 0.01, self.wake)
+        if due is not None:
+            wait = (due - self._clock.now()).total_seconds()
+            self._next_batch = asyncio.get_running_loop().call_later(max(wait, 0.0) + 0.01, self.wake)
 
     async def send_due(self) -> tuple[int, bool]:
         """Send up to a batch of due mails; returns how many were sent and whether one failed.
@@ -307,7 +314,7 @@ class MailSender(PollingWorker):
                 await connection.execute(
                     update(mails)
                     .where(mails.c.id == mail_id, mails.c.sent_at.is_(None))
-                    .values(sent_at=func.now(), attempts=attempts)
+                    .values(sent_at=self._clock.now(), attempts=attempts)
                 )
         self._handed_over.clear()
 
@@ -318,9 +325,9 @@ class MailSender(PollingWorker):
         await connection.execute(
             update(mails)
             .where(mails.c.id == row.id)
-            .values(failed_at=func.now(), attempts=attempts, last_error=repr(error)[:1000])
+            .values(failed_at=self._clock.now(), attempts=attempts, last_error=repr(error)[:1000])
         )
         notice = refused_notice(row.id, row.recipient, row.subject, str(error), self._audience)
         if notice is not None:
             windows: Mapping[Window, float] = {"now": 0.0}
-            await add_notices(connection, [notice], windows)
+            await add_notices(connection, [notice], windows, self._clock.now())

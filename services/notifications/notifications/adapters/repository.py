@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from taalhuis_shared.clock import Clock
 
 from ..domain.notices import Notice, Window
 from .tables import group_staff, notices
 
 
 async def add_notices(
-    connection: AsyncConnection, found: Sequence[Notice], windows: Mapping[Window, float]
+    connection: AsyncConnection, found: Sequence[Notice], windows: Mapping[Window, float], now: datetime
 ) -> int:
-    """Keep notices for the sender; one that exists already (same key) is not added again."""
+    """Keep notices for the sender; one that exists already (same key) is not added again.
+
+    `now` is the service's clock: a notice is due its window after it, by the same clock (a
+    moved clock makes a day's digest due as a real day would), and a set-aside notice's period
+    counts from it.
+    """
     added = 0
     for notice in found:
         result = await connection.execute(
@@ -31,7 +38,8 @@ async def add_notices(
                 recipient=notice.recipient,
                 recipient_name=notice.recipient_name,
                 payload=notice.payload,
-                due_at=func.now() + timedelta(seconds=windows.get(notice.window, 0.0)),
+                created_at=now,
+                due_at=now + timedelta(seconds=windows.get(notice.window, 0.0)),
             )
             .on_conflict_do_nothing(index_elements=["notice_key"])
         )
@@ -40,12 +48,13 @@ async def add_notices(
 
 
 class NoticeRepository:
-    def __init__(self, connection: AsyncConnection, windows: Mapping[Window, float]) -> None:
+    def __init__(self, connection: AsyncConnection, windows: Mapping[Window, float], clock: Clock) -> None:
         self._connection = connection
         self._windows = windows
+        self._clock = clock
 
     async def add(self, found: Sequence[Notice]) -> int:
-        return await add_notices(self._connection, found, self._windows)
+        return await add_notices(self._connection, found, self._windows, self._clock.now())
 
     async def remember_staff(self, group_id: str, staff: list[dict[str, str]]) -> None:
         statement = insert(group_staff).values(group_id=group_id, staff=staff)

@@ -53,7 +53,7 @@ def invitation(
     attendee_name: str | None,
     summary: Callable[[dict[str, Any]], str],
     language: Language = "nl",
-    now: datetime | None = None,
+    now: datetime,
 ) -> bytes | None:
     """The .ics for one staff mail; None when it concerns no session (a pause, a group change).
 
@@ -68,7 +68,7 @@ def invitation(
     calendar.add("version", "2.0")
     calendar.add("method", "CANCEL" if cancel else "REQUEST")
     words = WORDS[language]
-    stamp = (now or datetime.now(UTC)).astimezone(UTC)
+    stamp = now.astimezone(UTC)  # DTSTAMP: when the invitation was made, by the service's clock
     for session in sessions:
         event = Event()
         event.add("uid", session["uid"])

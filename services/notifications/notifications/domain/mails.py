@@ -173,8 +173,10 @@ def subject(kind: str, language: Language, items: Sequence[dict[str, Any]], word
     return one_line(text)
 
 
-def compose(notices: Sequence[Notice], *, timezone: ZoneInfo, mail_from: str, mail_domain: str) -> Mail:
-    """One e-mail from all notices of one batch (one recipient, one kind, one language)."""
+def compose(
+    notices: Sequence[Notice], *, timezone: ZoneInfo, mail_from: str, mail_domain: str, now: datetime
+) -> Mail:
+    """One e-mail from all notices of one batch (one recipient, one kind, one language), composed `now`."""
     head = notices[0]
     language = head.language
     words = Words(language, timezone)
@@ -192,6 +194,7 @@ def compose(notices: Sequence[Notice], *, timezone: ZoneInfo, mail_from: str, ma
             attendee_name=head.recipient_name,
             summary=words.title,
             language=language,
+            now=now,
         )
     return Mail(
         head.kind,

@@ -17,12 +17,24 @@ from taalhuis_shared.erasure import Person
 from .tables import courses, group_changes
 
 
+def _is_person(member: dict[str, Any], person: Person) -> bool:
+    # By the partner's referral id too: once enrolment reduced a completed referral to its keyed
+    # hash it gave the row a new id, and only the partner's numbers (`--referral`) still match.
+    references = {ref.lower() for ref in person.partner_referral_ids}
+    return member.get("referral_id") in person.referral_ids or (
+        member.get("partner_id") == person.partner_id
+        and str(member.get("partner_referral_id", "")).lower() in references
+    )
+
+
 def _others(members: list[dict[str, Any]], person: Person) -> list[dict[str, Any]]:
-    return [m for m in members if m.get("referral_id") not in person.referral_ids]
+    return [m for m in members if not _is_person(m, person)]
 
 
 async def _remove_member(connection: AsyncConnection, table: Table, key: str, person: Person) -> int:
-    mentions = [func.strpos(cast(table.c.participants, Text), ref) > 0 for ref in person.referral_ids]
+    listed = func.lower(cast(table.c.participants, Text))
+    strings = [*person.referral_ids, *person.partner_referral_ids]
+    mentions = [func.strpos(listed, s.lower()) > 0 for s in strings]
     if not mentions:
         return 0
     rows = await connection.execute(select(table.c[key], table.c.participants).where(or_(*mentions)))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from taalhuis_shared.clock import Clock
 from taalhuis_shared.messaging.polling import PollingWorker
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 
@@ -13,12 +13,12 @@ from ..adapters.repository import SchedulingRepository
 from ..service_layer import handlers
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class CourseCompletion(PollingWorker):
-    """Every `interval` seconds, publishes `CourseCompleted` for each course that has ended."""
+    """Every `interval` seconds, publishes `CourseCompleted` for each course that has ended.
+
+    "Ended" by the service's clock: with `CLOCK_OFFSET` past a course's last session, the course
+    completes now, which is how a test or a rehearsal sees `CourseCompleted` without waiting weeks.
+    """
 
     name = "course-completion"
 
@@ -26,10 +26,10 @@ class CourseCompletion(PollingWorker):
         self,
         new_uow: Callable[[], UnitOfWork[SchedulingRepository]],
         zone: ZoneInfo,
+        clock: Clock,
         *,
         interval: float,
         batch_size: int = 20,
-        clock: Callable[[], datetime] = _now,
     ) -> None:
         super().__init__(poll_interval=interval, batch_size=batch_size)
         self._new_uow = new_uow
@@ -37,5 +37,6 @@ class CourseCompletion(PollingWorker):
         self._clock = clock
 
     async def run_once(self) -> tuple[int, bool]:
-        done = await handlers.complete_courses(self._new_uow, self._clock(), self._zone, self._batch_size)
+        now = self._clock.now()
+        done = await handlers.complete_courses(self._new_uow, now, self._zone, self._batch_size)
         return done, False
