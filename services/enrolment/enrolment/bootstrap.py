@@ -11,12 +11,14 @@ from faststream import FastStream
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.events import (
     CourseCompletedV1,
+    CoursePausedV1,
     CourseResumedV1,
     CourseScheduledV1,
     EarlyClosureRequestedV1,
     IntakeOpenedV1,
     ReferralSubmittedV1,
     ReferralWithdrawnV1,
+    SessionCancelledV1,
     SessionRescheduledV1,
 )
 from taalhuis_shared.messaging.broker import service_broker
@@ -24,7 +26,6 @@ from taalhuis_shared.messaging.consumer import Handler
 from taalhuis_shared.messaging.gate import Refused
 from taalhuis_shared.messaging.relay import OutboxRelay
 from taalhuis_shared.messaging.topology import Topology
-from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from taalhuis_shared.retention import retention_worker
 from taalhuis_shared.runtime import consuming_service
 
@@ -32,7 +33,7 @@ from .adapters.config import load_policy
 from .adapters.repository import EnrolmentRepository
 from .adapters.retention import enrolment_shredders
 from .entrypoints.messaging import build_router
-from .service_layer import handlers
+from .service_layer import handlers, reporting
 from .service_layer.handlers import Uow
 from .settings import Settings
 
@@ -56,7 +57,8 @@ def build_app(settings: Settings) -> FastStream:
     broker = service_broker(settings)
     relay = OutboxRelay.of(settings, engine, broker, queues)
     repository = functools.partial(EnrolmentRepository, person_key_secret=settings.person_key_secret)
-    new_unit_of_work = functools.partial(UnitOfWork, engine, repository, relay.wake)
+    # Counts each handled event for the municipality's numbers before it commits.
+    new_unit_of_work = functools.partial(reporting.CountingUnitOfWork, engine, repository, relay.wake, today)
 
     async def submit_referral(event: ReferralSubmittedV1, publisher: str, uow: Uow) -> None:
         await handlers.submit_referral(event, uow, policy, publisher, today())
@@ -98,6 +100,8 @@ def build_app(settings: Settings) -> FastStream:
             SessionRescheduledV1: record_new_dates,
             CourseResumedV1: record_new_dates,
             CourseCompletedV1: record_completion,
+            CoursePausedV1: reporting.nothing_else,  # taken only to count them
+            SessionCancelledV1: reporting.nothing_else,
         },
         unit_of_work=new_unit_of_work,
         build_router=build_router,

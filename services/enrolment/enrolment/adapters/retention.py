@@ -34,6 +34,7 @@ BLANKED = {
     "contact_email": "",
     "preferred_locations": [],
     "language_group": "",
+    "municipality_of_residence": "",
 }
 
 
