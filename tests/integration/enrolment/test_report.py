@@ -14,6 +14,7 @@ import asyncio
 import csv
 import os
 import sys
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -94,17 +95,21 @@ async def report(database_url: str, folder: Path, name: str, *options: str) -> t
     return out.decode(), csv_path, xlsx_path
 
 
-def csv_lines(path: Path) -> dict[tuple[str, str, str], dict[str, str]]:
+Lines = dict[tuple[str, str, str], dict[str, Any]]  # (municipality, course, level) -> column -> value
+AS_WRITTEN: list[tuple[str, Callable[[int], object]]] = [("csv", str), ("xlsx", int)]  # how numbers read back
+
+
+def csv_lines(path: Path) -> Lines:
     with path.open(encoding="utf-8-sig", newline="") as file:
         return {(r["Gemeente"], r["Cursus"], r["Niveau"]): r for r in csv.DictReader(file, delimiter=";")}
 
 
-def xlsx_lines(path: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
+def xlsx_lines(path: Path) -> Lines:
     sheet = load_workbook(path)["Cijfers"]
     header, *rows = list(sheet.iter_rows(values_only=True))
     found = {}
     for values in rows:
-        row = dict(zip(header, values, strict=True))
+        row = dict(zip(map(str, header), values, strict=True))
         found[(str(row["Gemeente"]), str(row["Cursus"] or ""), str(row["Niveau"] or ""))] = row
     return found
 
@@ -230,45 +235,47 @@ async def test_a_scripted_term_gives_the_expected_numbers_in_csv_and_xlsx(
     assert set(in_csv) == expected_lines
     assert set(in_xlsx) == expected_lines
     waiting = f"Wachtend op {today:%d-%m-%Y}"
-    for lines, number in [(in_csv, str), (in_xlsx, int)]:
+    for kind, read in AS_WRITTEN:
+        lines = in_csv if kind == "csv" else in_xlsx
         total = lines[TOTAL]
         for column, value in EXPECTED_TOTAL.items():
-            assert total[column] == number(value), column
-        assert total[waiting] == number(1)  # W13, for Digisterker
-        assert lines[("Gouda", "digisterker", "2")][waiting] == number(1)
+            assert total[column] == read(value), column
+        assert total[waiting] == read(1)  # W13, for Digisterker
+        assert lines[("Gouda", "digisterker", "2")][waiting] == read(1)
         gouda = lines[GOUDA]
-        assert gouda["Verwijzingen ontvangen"] == number(8)
-        assert gouda["Aangenomen"] == number(6)
-        assert gouda["Herhalers aangenomen"] == number(1)
-        assert gouda["Deelnemers cursus afgerond"] == number(5)
-        assert gouda["Verschillende deelnemers"] == number(5)  # P1, P2, P3, G6, G7
-        assert gouda["Gestopt tijdens de cursus"] == number(1)
-        assert gouda["Groepen gevormd"] == number(2)  # both groups had someone from Gouda
-        assert gouda["Bijeenkomsten gehouden"] == number(9)
-        assert gouda[waiting] == number(0)
+        assert gouda["Verwijzingen ontvangen"] == read(8)
+        assert gouda["Aangenomen"] == read(6)
+        assert gouda["Herhalers aangenomen"] == read(1)
+        assert gouda["Deelnemers cursus afgerond"] == read(5)
+        assert gouda["Verschillende deelnemers"] == read(5)  # P1, P2, P3, G6, G7
+        assert gouda["Gestopt tijdens de cursus"] == read(1)
+        assert gouda["Groepen gevormd"] == read(2)  # both groups had someone from Gouda
+        assert gouda["Bijeenkomsten gehouden"] == read(9)
+        assert gouda[waiting] == read(0)
         waddinxveen = lines[WADDINXVEEN]
-        assert waddinxveen["Groepen gevormd"] == number(1)
-        assert waddinxveen["Waarvan vroeg gesloten"] == number(0)
-        assert waddinxveen["Bijeenkomsten gehouden"] == number(5)
-        assert waddinxveen["Verschillende deelnemers"] == number(2)
+        assert waddinxveen["Groepen gevormd"] == read(1)
+        assert waddinxveen["Waarvan vroeg gesloten"] == read(0)
+        assert waddinxveen["Bijeenkomsten gehouden"] == read(5)
+        assert waddinxveen["Verschillende deelnemers"] == read(2)
         assert lines[("Utrecht", "klik-en-tik", "1")][
             "Afgewezen: woont en werkt buiten het werkgebied"
-        ] == number(1)
-        assert lines[("Zuidplas", "klik-en-tik", "1")]["Van de wachtlijst afgemeld"] == number(1)
+        ] == read(1)
+        assert lines[("Zuidplas", "klik-en-tik", "1")]["Van de wachtlijst afgemeld"] == read(1)
 
     # One partner: Gouwe's people, and only the group they were in.
     _, csv_path, xlsx_path = await report(
         settings.database_url, tmp_path, "gouwe", *period, "--partner", "gouwe"
     )
-    for lines, number in [(csv_lines(csv_path), str), (xlsx_lines(xlsx_path), int)]:
+    for kind, read in AS_WRITTEN:
+        lines = csv_lines(csv_path) if kind == "csv" else xlsx_lines(xlsx_path)
         assert set(lines) == {GOUDA, ("Gouda", "digisterker", "1"), TOTAL}
         total = lines[TOTAL]
-        assert total["Verwijzingen ontvangen"] == number(4)
-        assert total["Verschillende deelnemers"] == number(2)
-        assert total["Groepen gevormd"] == number(1)
-        assert total["Waarvan vroeg gesloten"] == number(1)
-        assert total["Bijeenkomsten gehouden"] == number(4)
-        assert total["Cursussen gepauzeerd"] == number(1)
+        assert total["Verwijzingen ontvangen"] == read(4)
+        assert total["Verschillende deelnemers"] == read(2)
+        assert total["Groepen gevormd"] == read(1)
+        assert total["Waarvan vroeg gesloten"] == read(1)
+        assert total["Bijeenkomsten gehouden"] == read(4)
+        assert total["Cursussen gepauzeerd"] == read(1)
 
     # The last hundred days, one municipality written in another case: group A is outside.
     recent = ["--van", (today - timedelta(days=100)).isoformat(), "--tot", today.isoformat()]
