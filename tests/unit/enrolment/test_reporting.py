@@ -212,8 +212,8 @@ class FakeBook:
     async def add(self, counts: Sequence[Count]) -> None:
         self.counts += counts
 
-    async def took_part(self, day: date, referral_id: str) -> None:
-        self.taking_part.append((day, referral_id))
+    async def took_part(self, day: date, referral_ids: Sequence[str]) -> None:
+        self.taking_part += [(day, referral_id) for referral_id in referral_ids]
 
     def total(self, measure: Measure, reason: str | None = None) -> int:
         """A measure's amount over all days, in the total slice for course-level measures."""

@@ -146,30 +146,36 @@ class ReportStore:
                 )
             )
 
-    async def took_part(self, day: date, referral_id: str) -> None:
-        """Add the person of a referral to the day's sketch of their municipality, partner and course."""
-        row = (await self._connection.execute(select(referrals).where(referrals.c.id == referral_id))).first()
-        if row is None:
-            return
-        key = row.person_key or self._key_of(row.partner_id, row.employee_reference)
-        where = {
-            "day": day,
-            "municipality": row.municipality_of_residence,
-            "partner_id": row.partner_id,
-            "course_type": row.course_type,
-            "level": row.level,
-        }
-        # Create the row first, so that two handlers adding to it wait for each other (FOR UPDATE).
-        await self._connection.execute(
-            pg_insert(report_people).values(**where, sketch=with_person(None, key)).on_conflict_do_nothing()
+    async def took_part(self, day: date, referral_ids: Sequence[str]) -> None:
+        """Add the people of these referrals to the day's sketches of their municipality, partner
+        and course. Rows are taken in a fixed order, so that handlers running side by side wait for
+        each other instead of deadlocking."""
+        rows = await self._connection.execute(select(referrals).where(referrals.c.id.in_(referral_ids)))
+        found = sorted(
+            rows, key=lambda r: (r.municipality_of_residence, r.partner_id, r.course_type, r.level)
         )
-        matches = and_(*(report_people.c[name] == value for name, value in where.items()))
-        sketch = await self._connection.scalar(
-            select(report_people.c.sketch).where(matches).with_for_update()
-        )
-        await self._connection.execute(
-            update(report_people).where(matches).values(sketch=with_person(sketch, key))
-        )
+        for row in found:
+            key = row.person_key or self._key_of(row.partner_id, row.employee_reference)
+            where = {
+                "day": day,
+                "municipality": row.municipality_of_residence,
+                "partner_id": row.partner_id,
+                "course_type": row.course_type,
+                "level": row.level,
+            }
+            # Create the row first, so that two handlers adding to it wait for each other (FOR UPDATE).
+            await self._connection.execute(
+                pg_insert(report_people)
+                .values(**where, sketch=with_person(None, key))
+                .on_conflict_do_nothing()
+            )
+            matches = and_(*(report_people.c[name] == value for name, value in where.items()))
+            sketch = await self._connection.scalar(
+                select(report_people.c.sketch).where(matches).with_for_update()
+            )
+            await self._connection.execute(
+                update(report_people).where(matches).values(sketch=with_person(sketch, key))
+            )
 
 
 # --- reading: the report for a period ------------------------------------------------------------

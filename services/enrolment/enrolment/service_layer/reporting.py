@@ -58,7 +58,7 @@ class ReportBook(Protocol):
     async def cancel_session(self, group_id: str, number: int, day: date) -> None: ...
     async def forget_sessions(self, group_id: str) -> None: ...
     async def add(self, counts: Sequence[Count]) -> None: ...
-    async def took_part(self, day: date, referral_id: str) -> None: ...
+    async def took_part(self, day: date, referral_ids: Sequence[str]) -> None: ...
 
 
 class CountingUnitOfWork(UnitOfWork[EnrolmentRepository]):
@@ -160,7 +160,7 @@ async def _answer(event: CloudEvent, answer: dict[str, Any], book: ReportBook, t
         if referral_id is None or who is None:
             return []
         if outcome == "left-during-course":
-            await book.took_part(today, referral_id)
+            await book.took_part(today, [referral_id])
         return reporting.withdrawn(today, who, outcome)
     return []
 
@@ -196,8 +196,7 @@ async def _course_event(event: CloudEvent, book: ReportBook, today: date) -> lis
         completed = await book.completed_in(ended.group_id)
         people = [p for p in [await book.person(r) for r in completed] if p is not None]
         held = [day for day, off in (await book.sessions(ended.group_id)).values() if not off]
-        for referral_id in completed:
-            await book.took_part(ended.completed_on, referral_id)
+        await book.took_part(ended.completed_on, completed)
         await book.forget_sessions(ended.group_id)
         return reporting.course_completed(ended.completed_on, course, people, held)
     return []
