@@ -276,9 +276,13 @@ def parser() -> argparse.ArgumentParser:
         "--van", "--from", dest="start", metavar="DATUM", help="eerste dag, zoals 2027-01-01"
     )
     command.add_argument("--tot", "--to", dest="end", metavar="DATUM", help="laatste dag (telt mee)")
-    command.add_argument("--gemeente", "--municipality", dest="municipality", help="alleen deze woonplaats")
+    command.add_argument(
+        "--gemeente", "--municipality", dest="municipality", metavar="GEMEENTE", help="alleen deze woonplaats"
+    )
     command.add_argument("--partner", help="alleen deelnemers van deze partner, zoals promen")
-    command.add_argument("--cursus", "--course-type", dest="course_type", help="alleen dit soort cursus")
+    command.add_argument(
+        "--cursus", "--course-type", dest="course_type", metavar="CURSUS", help="alleen dit soort cursus"
+    )
     command.add_argument("--csv", type=Path, metavar="BESTAND", help="schrijf de cijfers ook als CSV")
     command.add_argument("--xlsx", type=Path, metavar="BESTAND", help="schrijf de cijfers ook als Excel")
     command.add_argument("--english", action="store_true", help="in English")
