@@ -9,11 +9,14 @@ from zoneinfo import ZoneInfo
 
 from taalhuis_shared.events import (
     CourseCompleted,
+    CoursePaused,
+    CourseResumed,
     CourseScheduled,
     EarlyClosureRequested,
     IntakeOpened,
     ReferralSubmitted,
     ReferralWithdrawn,
+    SessionCancelled,
     SessionRescheduled,
     new_event,
 )
@@ -127,6 +130,62 @@ def completion_event(group: dict[str, Any], completed_on: date) -> dict[str, Any
             "group_id": group["group_id"],
             "course": group["course"],
             "completed_on": completed_on,
+            "participants": group["participants"],
+        }
+    )
+    return new_event(data, source="urn:taalhuis:scheduling")
+
+
+def _course_part(group: dict[str, Any]) -> dict[str, Any]:
+    """What every course event after CourseScheduled repeats of the group's course."""
+    return {
+        "course_id": f"course-{group['group_id']}",
+        "group_id": group["group_id"],
+        "course": group["course"],
+        "location": {"name": "Bibliotheek Gouda", "address": "Klein Amerika 20, 2803 PK Gouda"},
+        "teacher": {"name": "Marloes Verbeek", "email": "docent@bibliotheekgouda.example"},
+        "contacts": group["contacts"],
+    }
+
+
+def _session(number: int, start: datetime, revision: int = 1) -> dict[str, Any]:
+    return {"number": number, "start": start, "end": start + timedelta(hours=2), "revision": revision}
+
+
+def session_cancelled_event(
+    group: dict[str, Any], number: int, start: datetime, reason_code: str, measure_id: str | None = None
+) -> dict[str, Any]:
+    """SessionCancelled for one session of a group's course (teacher ill, or a measure)."""
+    data = SessionCancelled.model_validate(
+        {
+            **_course_part(group),
+            "session": _session(number, start),
+            "reason_code": reason_code,
+            "reason": "Maatregelen" if reason_code == "measures" else "Docent ziek",
+            "measure_id": measure_id,
+            "participants": group["participants"],
+        }
+    )
+    return new_event(data, source="urn:taalhuis:scheduling")
+
+
+def course_paused_event(group: dict[str, Any], measure_id: str, sessions_remaining: int) -> dict[str, Any]:
+    data = CoursePaused.model_validate(
+        {**_course_part(group), "measure_id": measure_id, "reason": "Maatregelen",
+         "sessions_remaining": sessions_remaining}
+    )  # fmt: skip
+    return new_event(data, source="urn:taalhuis:scheduling")
+
+
+def course_resumed_event(
+    group: dict[str, Any], measure_id: str, starts: dict[int, datetime]
+) -> dict[str, Any]:
+    """CourseResumed: the sessions still to follow (number -> new start)."""
+    data = CourseResumed.model_validate(
+        {
+            **_course_part(group),
+            "measure_id": measure_id,
+            "sessions": [_session(number, start, revision=2) for number, start in starts.items()],
             "participants": group["participants"],
         }
     )

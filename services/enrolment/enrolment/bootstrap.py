@@ -14,6 +14,7 @@ from taalhuis_shared.clock import Clock
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.events import (
     CourseCompletedV1,
+    CoursePausedV1,
     CourseResumedV1,
     CourseScheduledV1,
     EarlyClosureRequestedV1,
@@ -22,6 +23,7 @@ from taalhuis_shared.events import (
     PersonErasedV1,
     ReferralSubmittedV1,
     ReferralWithdrawnV1,
+    SessionCancelledV1,
     SessionRescheduledV1,
 )
 from taalhuis_shared.messaging.broker import service_broker
@@ -29,7 +31,6 @@ from taalhuis_shared.messaging.consumer import Handler
 from taalhuis_shared.messaging.gate import Refused
 from taalhuis_shared.messaging.relay import OutboxRelay
 from taalhuis_shared.messaging.topology import Topology
-from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from taalhuis_shared.retention import retention_worker
 from taalhuis_shared.runtime import consuming_service
 
@@ -38,7 +39,7 @@ from .adapters.config import load_policy
 from .adapters.repository import EnrolmentRepository
 from .adapters.retention import enrolment_shredders
 from .entrypoints.messaging import build_router
-from .service_layer import handlers
+from .service_layer import handlers, reporting
 from .service_layer.handlers import Uow
 from .settings import Settings
 
@@ -61,11 +62,15 @@ def build_app(settings: Settings) -> FastStream:
     repository = functools.partial(
         EnrolmentRepository, person_key_secret=settings.person_key_secret, clock=clock
     )
-    new_unit_of_work = functools.partial(UnitOfWork, engine, repository, relay.wake, clock=clock)
 
     def today() -> date:
         """The library's date: the retake rule and "has the course started" count in it."""
         return clock.today(LIBRARY_TIME)
+
+    # Counts each handled event for the municipality's numbers before it commits.
+    new_unit_of_work = functools.partial(
+        reporting.CountingUnitOfWork, engine, repository, relay.wake, today, clock=clock
+    )
 
     async def record_own_answer(connection: AsyncConnection, request_id: str, counts: dict[str, int]) -> None:
         await repository(connection).record_erasure_answer(request_id, SERVICE, counts)
@@ -126,6 +131,8 @@ def build_app(settings: Settings) -> FastStream:
             SessionRescheduledV1: record_new_dates,
             CourseResumedV1: record_new_dates,
             CourseCompletedV1: record_completion,
+            CoursePausedV1: reporting.nothing_else,  # taken only to count them
+            SessionCancelledV1: reporting.nothing_else,
             ErasureRequestedV1: erase_person,
             PersonErasedV1: record_erasure_answer,
         },

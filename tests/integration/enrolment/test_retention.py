@@ -67,7 +67,8 @@ async def found(engine: AsyncEngine, needle: str) -> list[str]:
         )
         hits = []
         for table, column, data_type in columns:
-            value = f"convert_from(\"{column}\", 'UTF8')" if data_type == "bytea" else f'"{column}"::text'
+            # bytea as escaped text (not UTF-8: a reporting sketch is binary); the needles are ASCII.
+            value = f"encode(\"{column}\", 'escape')" if data_type == "bytea" else f'"{column}"::text'
             count = await connection.scalar(
                 text(f'SELECT count(*) FROM "{table}" WHERE {value} ILIKE :needle'),
                 {"needle": f"%{needle}%"},
@@ -145,6 +146,13 @@ async def test_retention_blanks_each_person_after_their_period_and_the_hash_stil
                 assert (row[5], row[6], row[7]) == ("klik-en-tik", 1, completed_on)
                 assert (row[8], row[9]) == (None, ""), "nothing the partner could recognise"
                 assert row[10] not in old_ids, "a new random id, unknown to the other services' copies"
+
+            places = await rows(
+                engine, "SELECT DISTINCT municipality_of_residence FROM referrals WHERE status = 'completed'"
+            )
+            assert [place for (place,) in places] == [""], (
+                "the municipality goes with the other personal fields"
+            )
 
             # The person is now only a keyed hash; the real service still refuses the retake.
             retake = referral_event(100, participant=person(0) | {"employee_reference": "emp-0000"})

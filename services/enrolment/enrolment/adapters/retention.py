@@ -47,6 +47,7 @@ REDUCED: dict[str, Any] = {
     "language_group": "",
     "partner_referral_id": None,
     "event_id": "",
+    "municipality_of_residence": "",
 }
 
 

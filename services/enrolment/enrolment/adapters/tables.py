@@ -23,6 +23,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -93,6 +94,9 @@ referrals = Table(
     # Keyed hash of partner and employee reference (model.person_key): the retake rule's only
     # trace of a person once retention blanked the reference. Null on rows from before 0004.
     Column("person_key", String(64), nullable=True),
+    # Where the person lives, as the referral said ('' when it did not): the municipality's numbers
+    # count a participant's course events there. Blanked by retention with the other personal fields.
+    Column("municipality_of_residence", String(100), nullable=False, server_default=""),
     UniqueConstraint("group_id", "seat", name="one_participant_per_seat"),
     ForeignKeyConstraint(["group_id", "group_capacity"], ["groups.id", "groups.capacity"]),
     CheckConstraint("seat BETWEEN 1 AND group_capacity", name="seat_within_capacity"),
@@ -157,3 +161,44 @@ Index(
 )
 Index("completions_of_person", referrals.c.person_key, referrals.c.course_type, referrals.c.level)
 Index("history_of_referral_in_any_case", history.c.partner_id, func.lower(history.c.partner_referral_id))
+
+
+# --- the municipality's numbers (domain/reporting.py): counts and dates, no names or references ---
+
+# One number per day, measure and dimensions; handlers add to it (an upsert that adds). '' where a
+# dimension does not apply, '*' in course-level rows for "every municipality" or "every partner".
+report_counts = Table(
+    "report_counts",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("measure", String(50), primary_key=True),
+    Column("reason", String(50), primary_key=True),
+    Column("municipality", String(100), primary_key=True),
+    Column("partner_id", String(100), primary_key=True),
+    Column("course_type", String(50), primary_key=True),
+    Column("level", Integer, primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+# Who took part, without who: a HyperLogLog sketch of the people's keyed hashes per day and dimension.
+report_people = Table(
+    "report_people",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("municipality", String(100), primary_key=True),
+    Column("partner_id", String(100), primary_key=True),
+    Column("course_type", String(50), primary_key=True),
+    Column("level", Integer, primary_key=True),
+    Column("sketch", LargeBinary, nullable=False),
+)
+
+# A running course's sessions as scheduling last told them: when a course starts, and at its end
+# which sessions were held. Deleted when the course completes.
+report_sessions = Table(
+    "report_sessions",
+    metadata,
+    Column("group_id", String(36), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("cancelled", Boolean, nullable=False, server_default="false"),
+)

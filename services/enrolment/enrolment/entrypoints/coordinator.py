@@ -395,12 +395,17 @@ async def run(args: argparse.Namespace, say: Say) -> int:
         await engine.dispose()
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def speaker(english: bool) -> Say:
+    """`say(dutch, english)`: the text in the language the reader asked for."""
 
-    def say(dutch: str, english: str) -> str:
-        return english if args.english else dutch
+    def say(dutch: str, english_text: str) -> str:
+        return english_text if english else dutch
 
+    return say
+
+
+def read_only(args: argparse.Namespace, say: Say) -> int:
+    """Run `args.show` on a read-only snapshot of enrolment's database; problems said in plain words."""
     try:
         args.settings = Settings()
     except ValidationError as error:
@@ -428,6 +433,11 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, SQLAlchemyError) as error:
         print(say("De database is niet bereikbaar:", "Cannot reach the database:"), error, file=sys.stderr)
         return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return read_only(args, speaker(args.english))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from faststream.rabbit import RabbitRouter
 
 from taalhuis_shared.events import (
     CourseCompletedV1,
+    CoursePausedV1,
     CourseResumedV1,
     CourseScheduledV1,
     EarlyClosureRefusedV1,
@@ -25,6 +26,7 @@ from taalhuis_shared.events import (
     ReferralRejectedV1,
     ReferralSubmittedV1,
     ReferralWithdrawnV1,
+    SessionCancelledV1,
     SessionRescheduledV1,
     WithdrawalProcessedV1,
 )
@@ -39,6 +41,8 @@ CONSUMES = [
     SessionRescheduledV1,
     CourseResumedV1,
     CourseCompletedV1,
+    CoursePausedV1,  # for the municipality's numbers only
+    SessionCancelledV1,  # for the municipality's numbers only
     ErasureRequestedV1,
     PersonErasedV1,
 ]
@@ -61,7 +65,7 @@ def build_router(consumer: Consumer) -> RabbitRouter:
         consumes=CONSUMES,
         title="enrolment",
         description="Referrals and withdrawals from partners, intakes and early closures from the "
-        "coordinator, course dates and completions from scheduling, erasure requests from the "
-        "coordinator or a partner, and each service's answer to them.",
+        "coordinator, course dates, pauses, cancellations and completions from scheduling, erasure "
+        "requests from the coordinator or a partner, and each service's answer to them.",
         publishes=PUBLISHES,
     )

@@ -566,7 +566,22 @@ async def erase_person(
     found = await uow.repository.referrals_of_person(*wanted)
     for row in found:
         if row.status in ("waiting", "placed"):
-            await _withdraw(uow, row, today)
+            # Told to the partner as any withdrawal (and counted so for the municipality).
+            outcome = await _withdraw(uow, row, today)
+            reason, reason_en = WITHDRAWAL_OUTCOMES[outcome]
+            await uow.publish(
+                new_event(
+                    WithdrawalProcessed(
+                        partner_id=row.partner_id,
+                        partner_referral_id=row.partner_referral_id,
+                        outcome=outcome,
+                        reason=reason,
+                        reason_en=reason_en,
+                    ),
+                    source=SOURCE,
+                    subject=row.partner_referral_id,
+                )
+            )
     person = erasure.Person(
         partner_id=request.partner_id,
         referral_ids=frozenset(row.id for row in found),

@@ -1,14 +1,14 @@
 """Erasure on request: the shared `erasures` work table and the coordinator's `erasure_requests`.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

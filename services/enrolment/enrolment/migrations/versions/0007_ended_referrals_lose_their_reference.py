@@ -9,7 +9,7 @@ Downgrading gives such rows a made-up, non-identifying reference (`verwijderd-` 
 own random id) so the column can be NOT NULL again.
 
 Revision ID: 0007
-Revises: 0006 (others add 0005 and 0006 in parallel; the merge re-chains this one after them)
+Revises: 0006
 """
 
 import sqlalchemy as sa
