@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from taalhuis_shared.events import ErasureRequested, new_event
 from tests.support.broker import Namespace, drain, open_tap, publish
 from tests.support.referrals import completion_event, intake_event, referral_event
+from tests.support.report import csv_lines, report
 from tests.support.scan import all_text
 from tests.support.waiting import eventually
 
@@ -91,6 +92,14 @@ def strings_of(
     return found
 
 
+async def report_total(system: System, name: str) -> dict[str, Any]:
+    """The municipality's numbers over every day the test can touch: the `Totaal` row."""
+    _, written, _ = await report(
+        system.database_urls["enrolment"], system.workdir, name, "--van", "2020-01-01", "--tot", "2030-12-31"
+    )
+    return next(line for (place, _, _), line in csv_lines(written).items() if place == "Totaal")
+
+
 async def test_an_erased_person_is_nowhere_while_the_others_stay(
     system: System, rabbit: AbstractRobustConnection, namespace: Namespace
 ) -> None:
@@ -131,6 +140,7 @@ async def test_an_erased_person_is_nowhere_while_the_others_stay(
         what="the completion recorded",
     )
 
+    numbers_before = await report_total(system, "before")
     requests = [erasure_request(n) for n in (WAITING, PLACED, COMPLETED)]
     for request in requests:
         await publish(rabbit, namespace, request)
@@ -156,6 +166,18 @@ async def test_an_erased_person_is_nowhere_while_the_others_stay(
     # The placed person was withdrawn first, as for any withdrawal: the group heard of it.
     changes = tap.of_type("GroupChanged")
     assert any(m["partner_referral_id"] == f"PRM-{PLACED:04d}" for c in changes for m in c["data"]["removed"])
+
+    # The municipality's numbers keep the erased people; the two withdrawn ones count as withdrawn.
+    numbers_after = await report_total(system, "after")
+    withdrawn = {"Van de wachtlijst afgemeld": 1, "Afgemeld uit een groep voor de start": 1}
+    waiting = next(column for column in numbers_before if column.startswith("Wachtend op"))
+    expected = {
+        column: str(int(value) + withdrawn.get(column, 0) - (column == waiting)) if value.isdigit() else value
+        for column, value in numbers_before.items()
+    }
+    assert numbers_after == expected
+    assert numbers_before["Deelnemers cursus afgerond"] == "5"
+    assert numbers_before["Verschillende deelnemers"] == "5"
 
     databases, parking = await everything_stored(system, rabbit, namespace)
     stored = "\n".join([databases, *parking.values()]).casefold()

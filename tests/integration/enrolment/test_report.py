@@ -10,10 +10,6 @@ a process, writes CSV and XLSX, and both are read back.
 
 from __future__ import annotations
 
-import asyncio
-import csv
-import os
-import sys
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -39,6 +35,7 @@ from tests.support.referrals import (
     session_moved_event,
     withdrawal_event,
 )
+from tests.support.report import Lines, csv_lines, report
 from tests.support.waiting import eventually
 
 from .conftest import RunningEnrolment
@@ -82,27 +79,7 @@ class Script:
         return bool(await scalar(self.database_url, query))
 
 
-async def report(database_url: str, folder: Path, name: str, *options: str) -> tuple[str, Path, Path]:
-    """Run `taalhuis-report` as a process; its screen output and the two files it wrote."""
-    csv_path, xlsx_path = folder / f"{name}.csv", folder / f"{name}.xlsx"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "enrolment.entrypoints.report", *options,
-        "--csv", str(csv_path), "--xlsx", str(xlsx_path),
-        env={**os.environ, "DATABASE_URL": database_url},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()
-    return out.decode(), csv_path, xlsx_path
-
-
-Lines = dict[tuple[str, str, str], dict[str, Any]]  # (municipality, course, level) -> column -> value
 AS_WRITTEN: list[tuple[str, Callable[[int], object]]] = [("csv", str), ("xlsx", int)]  # how numbers read back
-
-
-def csv_lines(path: Path) -> Lines:
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        return {(r["Gemeente"], r["Cursus"], r["Niveau"]): r for r in csv.DictReader(file, delimiter=";")}
 
 
 def xlsx_lines(path: Path) -> Lines:
