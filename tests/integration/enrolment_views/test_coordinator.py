@@ -16,7 +16,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import enrolment
-from enrolment.adapters.tables import groups, history, intakes, referrals
+from enrolment.adapters.tables import erasure_requests, groups, history, intakes, referrals
 from enrolment.domain import model
 from enrolment.entrypoints import coordinator
 from enrolment.entrypoints.coordinator import main
@@ -304,3 +304,38 @@ def test_every_code_enrolment_writes_has_plain_words() -> None:
     rejections.add(model.retake_too_soon(date(2027, 1, 1)).code)
     assert set(coordinator.REJECTIONS) == rejections
     assert set(coordinator.WITHDRAWALS) == set(WITHDRAWAL_OUTCOMES)
+
+
+async def test_erasure_requests_show_until_every_service_has_answered(
+    databases: Databases, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = await databases.create("enrolment")
+    await upgrade_schema(url, MIGRATIONS)
+    engine = create_async_engine(url)
+    counts = {"referrals": 1}
+    rows = [
+        {"request_id": "avg-open", "partner_id": "promen", "asked_by": "coordinator",
+         "requested_by": "FG zaak 17", "requested_at": utc(2026, 12, 1, 9), "outcome": "erasing",
+         "answers": {"enrolment": counts, "scheduling": counts}},
+        {"request_id": "avg-done", "partner_id": "promen", "asked_by": "coordinator", "requested_by": None,
+         "requested_at": utc(2026, 11, 1, 9), "outcome": "erasing", "done_at": utc(2026, 11, 1, 10),
+         "answers": {"enrolment": counts, "scheduling": counts, "notifications": counts}},
+        {"request_id": "avg-refused", "partner_id": "gouwe", "asked_by": "promen", "requested_by": None,
+         "requested_at": utc(2026, 12, 2, 9), "outcome": "partner-mismatch", "answers": {}},
+    ]  # fmt: skip
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert(erasure_requests), rows)
+    finally:
+        await engine.dispose()
+
+    code, out, _ = await run(url, ["wissen"], monkeypatch, capsys)
+    assert code == 0
+    lines = [re.split(r" {2,}", line.strip()) for line in out.splitlines()]
+    assert lines[0] == ["verzoek", "partner", "gevraagd", "door", "stand"]
+    assert [line[0] for line in lines[2:]] == ["avg-open", "avg-refused"], "a request all answered is done"
+    assert lines[2][3:] == ["FG zaak 17", "gewist bij: aanmelding, planning; wacht op: e-mail"]
+    assert lines[3][3:] == ["promen", "geweigerd: een partner mag alleen eigen medewerkers laten wissen"]
+
+    code, out, _ = await run(url, ["wissen", "--alle"], monkeypatch, capsys)
+    assert code == 0 and "avg-done" in out and "klaar" in out
