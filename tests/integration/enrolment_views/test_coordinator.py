@@ -313,7 +313,7 @@ async def test_erasure_requests_show_until_every_service_has_answered(
     await upgrade_schema(url, MIGRATIONS)
     engine = create_async_engine(url)
     counts = {"referrals": 1}
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"request_id": "avg-open", "partner_id": "promen", "asked_by": "coordinator",
          "requested_by": "FG zaak 17", "requested_at": utc(2026, 12, 1, 9), "outcome": "erasing",
          "answers": {"enrolment": counts, "scheduling": counts}},
