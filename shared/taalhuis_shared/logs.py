@@ -96,7 +96,16 @@ def summary(error: BaseException) -> str:
         return f"[SQL: {error.statement}]" if error.statement else LEFT_OUT
     if type(error).__module__.split(".")[0] in ("aiosmtplib", "smtplib"):
         reply = getattr(error, "code", None)  # the server's reply text may repeat the address
-        return f"SMTP reply {reply}" if isinstance(reply, int) else LEFT_OUT
+        if isinstance(reply, int):
+            return f"SMTP reply {reply}"
+        # Every recipient refused (aiosmtplib's SMTPRecipientsRefused): their codes, in order.
+        codes = [getattr(refused, "code", None) for refused in getattr(error, "recipients", [])]
+        known = [str(code) for code in codes if isinstance(code, int)]
+        if known:
+            return f"SMTP replies {', '.join(known)}"
+        # Without a reply code the text is the library's own (no STARTTLS, a TLS or connection
+        # failure): it names the server, never a recipient.
+        return _text(error, str)[:300] or LEFT_OUT
     if isinstance(error, OSError | TimeoutError | AMQPError):
         return _text(error, str)  # servers, ports, reply codes: nothing from an event
     return LEFT_OUT
@@ -104,6 +113,21 @@ def summary(error: BaseException) -> str:
 
 def _described(error: BaseException) -> str:
     return f"{type(error).__name__}: {summary(error)}"
+
+
+def stored_error(error: BaseException) -> str:
+    """An error as it may be stored (a mail's or outbox row's `last_error`): classes and the safe parts.
+
+    The error and its causes, each as `logs.summary` tells it: an SMTP reply's code but not its
+    text (which often repeats the address), a TLS or connection failure's text, never an event.
+    """
+    parts, seen = [], set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        parts.append(f"{type(current).__name__}: {summary(current)}")
+        current = current.__cause__ or current.__context__
+    return " <- ".join(parts)[:1000]
 
 
 def _text(error: BaseException, render: Callable[[object], str]) -> str:

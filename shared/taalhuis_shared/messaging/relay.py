@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..clock import Clock
 from ..events.envelope import CONTENT_TYPE
+from ..logs import stored_error
 from .polling import PollingWorker
 from .settings import ServiceSettings
 from .store import outbox
@@ -119,7 +120,7 @@ class OutboxRelay(PollingWorker):
                     await connection.execute(
                         update(outbox)
                         .where(outbox.c.seq == row.seq)
-                        .values(attempts=outbox.c.attempts + 1, last_error=repr(error)[:1000])
+                        .values(attempts=outbox.c.attempts + 1, last_error=stored_error(error))
                     )
                     return published, True
                 await connection.execute(

@@ -31,6 +31,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from taalhuis_shared.clock import Clock
+from taalhuis_shared.logs import stored_error
 from taalhuis_shared.messaging.polling import PollingWorker
 
 from ..domain.mails import as_email, bare_address, compose, domain_of
@@ -294,7 +295,7 @@ class MailSender(PollingWorker):
                     .where(mails.c.id == row.id)
                     .values(
                         attempts=attempts,
-                        last_error=repr(error)[:1000],
+                        last_error=stored_error(error),
                         next_attempt_at=func.now() + timedelta(seconds=pause),
                     )
                 )
@@ -325,7 +326,7 @@ class MailSender(PollingWorker):
         await connection.execute(
             update(mails)
             .where(mails.c.id == row.id)
-            .values(failed_at=self._clock.now(), attempts=attempts, last_error=repr(error)[:1000])
+            .values(failed_at=self._clock.now(), attempts=attempts, last_error=stored_error(error))
         )
         notice = refused_notice(row.id, row.recipient, row.subject, str(error), self._audience)
         if notice is not None:
