@@ -73,3 +73,22 @@ def test_network_errors_keep_their_text(logged: tuple[logging.Logger, io.StringI
     except ConnectionRefusedError:
         logger.exception("database unreachable")
     assert "ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 5432)" in output.getvalue()
+
+
+def test_a_stored_smtp_error_keeps_the_reply_codes_and_never_the_address() -> None:
+    import aiosmtplib
+
+    from taalhuis_shared.logs import stored_error
+
+    refused = aiosmtplib.SMTPRecipientsRefused(
+        [
+            aiosmtplib.SMTPRecipientRefused(
+                550, "5.1.1 <jan.smit@gemiva.example> unknown", "jan.smit@gemiva.example"
+            )
+        ]
+    )
+    stored = stored_error(refused)
+    assert "550" in stored and "SMTPRecipientsRefused" in stored
+    assert "jan.smit" not in stored
+    no_tls = aiosmtplib.SMTPException("SMTP STARTTLS extension not supported by server.")
+    assert "STARTTLS" in stored_error(no_tls)
