@@ -428,18 +428,23 @@ async def withdraw(
             await uow.repository.note(referral.partner_id, referral.partner_referral_id, "withdrawn", outcome)
     referral_id = referral.id if referral is not None else None
     log.info("withdrawal event %s (referral %s): %s", event.id, referral_id, outcome)
+    await _tell_withdrawal(uow, answer_to, request.partner_referral_id, outcome)
+
+
+async def _tell_withdrawal(uow: Uow, partner_id: str, partner_referral_id: str, outcome: str) -> None:
+    """The partner hears what a withdrawal changed, in a stable code and plain words."""
     reason, reason_en = WITHDRAWAL_OUTCOMES[outcome]
     await uow.publish(
         new_event(
             WithdrawalProcessed(
-                partner_id=answer_to,
-                partner_referral_id=request.partner_referral_id,
+                partner_id=partner_id,
+                partner_referral_id=partner_referral_id,
                 outcome=outcome,
                 reason=reason,
                 reason_en=reason_en,
             ),
             source=SOURCE,
-            subject=request.partner_referral_id,
+            subject=partner_referral_id,
         )
     )
 
@@ -568,20 +573,7 @@ async def erase_person(
         if row.status in ("waiting", "placed"):
             # Told to the partner as any withdrawal (and counted so for the municipality).
             outcome = await _withdraw(uow, row, today)
-            reason, reason_en = WITHDRAWAL_OUTCOMES[outcome]
-            await uow.publish(
-                new_event(
-                    WithdrawalProcessed(
-                        partner_id=row.partner_id,
-                        partner_referral_id=row.partner_referral_id,
-                        outcome=outcome,
-                        reason=reason,
-                        reason_en=reason_en,
-                    ),
-                    source=SOURCE,
-                    subject=row.partner_referral_id,
-                )
-            )
+            await _tell_withdrawal(uow, row.partner_id, row.partner_referral_id, outcome)
     person = erasure.Person(
         partner_id=request.partner_id,
         referral_ids=frozenset(row.id for row in found),
