@@ -9,6 +9,10 @@
 
 For `publish`, the file holds one event's data or a list of them (the `data` part only, or whole CloudEvents).
 Every item is checked against the contract before anything is sent.
+
+A coordinator's command waits for the event that answers it (answers.py) and says the outcome in
+Dutch. Exit codes: 0 done (or sent, for what is not answered), 1 refused or unknown target,
+2 invalid input, 3 no answer in time, 4 RabbitMQ refused or could not be reached.
 """
 
 from __future__ import annotations
@@ -23,11 +27,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import aio_pika
 import yaml
-from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
+from aio_pika.abc import AbstractChannel, AbstractQueue
 from pydantic import ValidationError
 
-from .events import CATALOGUE, CONTENT_TYPE, CloudEvent, event_key, new_event
+from .answers import RULES, WAITING, Rule, State, Verdict
+from .events import CATALOGUE, CONTENT_TYPE, CloudEvent, EventData, event_key, new_event
+from .messaging.trust import DEFAULT_USERS, Publishers
+
+DONE, REFUSED, INVALID, NO_ANSWER, BROKER_FAILED = 0, 1, 2, 3, 4
+DEFAULT_WAIT = 30.0
 
 
 def load(path: Path) -> list[dict[str, Any]]:
@@ -61,26 +71,115 @@ def to_events(items: list[dict[str, Any]], event_type: str, source: str) -> list
 
 
 async def publish(events: list[dict[str, Any]], amqp_url: str, exchange_name: str) -> None:
+    """Send the events; nothing waits for an answer."""
+    async with await aio_pika.connect(amqp_url) as connection:
+        await _send(await connection.channel(), events, amqp_url, exchange_name)
+
+
+async def _send(
+    channel: AbstractChannel, events: list[dict[str, Any]], amqp_url: str, exchange_name: str
+) -> None:
     # The user_id is the connection's user (RabbitMQ refuses any other): it tells enrolment who
     # really sent a referral.
     user = urlparse(amqp_url).username or "guest"
-    # declare=False: a partner user may write to the exchange, not configure it.
-    exchange = RabbitExchange(exchange_name, type=ExchangeType.TOPIC, durable=True, declare=False)
-    async with RabbitBroker(amqp_url, logger=None) as broker:
-        await broker.declare_exchange(exchange)
-        for event in events:
-            # Publisher confirms are on: each publish returns once RabbitMQ has the message.
-            await broker.publish(
+    # ensure=False: a partner user may write to the exchange, not configure it.
+    exchange = await channel.get_exchange(exchange_name, ensure=False)
+    for event in events:
+        # Publisher confirms are on: each publish returns once RabbitMQ has the message.
+        await exchange.publish(
+            aio_pika.Message(
                 json.dumps(event, ensure_ascii=False).encode(),
-                exchange=exchange,
-                routing_key=event["type"],
                 message_id=event["id"],
-                message_type=event["type"],
+                type=event["type"],
                 content_type=CONTENT_TYPE,
-                persist=True,
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 user_id=user,
-            )
-            print(f"verstuurd: {event['type']} {event['id']}")
+            ),
+            routing_key=event["type"],
+        )
+        print(f"verstuurd: {event['type']} {event['id']}")
+
+
+async def send_and_wait(
+    event: dict[str, Any], rule: Rule, amqp_url: str, exchange_name: str, wait: float, publishers: Publishers
+) -> Verdict:
+    """Send one command and read its answers until the rule is satisfied or `wait` seconds passed.
+
+    The answer queue is declared and bound before the command goes out, so no answer is missed;
+    it is server-named, exclusive and goes away with the connection.
+    """
+    command = data_of(event)
+    assert command is not None, "the command was checked against the catalogue before"
+    async with await aio_pika.connect(amqp_url) as connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        for answer_type in sorted(rule.answer_types):
+            await queue.bind(exchange_name, routing_key=answer_type)
+        await _send(channel, [event], amqp_url, exchange_name)
+        return await _read_answers(queue, command, rule, wait, publishers)
+
+
+async def _read_answers(
+    queue: AbstractQueue, command: EventData, rule: Rule, wait: float, publishers: Publishers
+) -> Verdict:
+    answers: list[EventData] = []
+    verdict = WAITING
+    try:
+        async with asyncio.timeout(wait), queue.iterator(no_ack=True) as messages:
+            async for message in messages:
+                # Only what the answering service may publish counts (the trust table, as the services
+                # check it); RabbitMQ has validated the user_id.
+                if message.user_id is None or not publishers.may_publish(message.user_id, message.type or ""):
+                    continue
+                answer = data_of(_json(message.body))
+                if answer is None or not rule.matches(command, answer):
+                    continue
+                answers.append(answer)
+                verdict = rule.verdict(command, answers)
+                if verdict.finished:
+                    return verdict
+    except TimeoutError:
+        pass
+    return verdict
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def data_of(event: Any) -> EventData | None:
+    """The typed `data` of an event the catalogue knows; None for anything else."""
+    try:
+        envelope = CloudEvent.model_validate(event)
+        model = CATALOGUE.get(envelope.key)
+        return None if model is None else model.model_validate(event).data
+    except ValidationError:
+        return None
+
+
+def publishers_from_environment() -> Publishers:
+    """Who may publish what: the PUBLISHERS setting the services read, or the compose users."""
+    configured = os.environ.get("PUBLISHERS")
+    return Publishers.of(json.loads(configured) if configured else DEFAULT_USERS)
+
+
+def say(verdict: Verdict, rule: Rule) -> int:
+    """Print the outcome in Dutch and give the exit code."""
+    for line in verdict.lines:
+        print(line)
+    if verdict.state is State.REFUSED:
+        return REFUSED
+    if verdict.state is State.PENDING:
+        print(
+            f"nog geen antwoord: {rule.still_waiting_for}. Het bericht is wel verstuurd; het wordt "
+            "verwerkt zodra de dienst draait. Kijk later in het overzicht, of wacht langer (--wacht).",
+            file=sys.stderr,
+        )
+        return NO_ANSWER
+    return DONE
 
 
 COORDINATOR_SOURCE = "urn:taalhuis:coordinator"
@@ -162,13 +261,32 @@ def coordinator_events(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="taalhuis", description="Taalhuis-berichten versturen")
+    parser = argparse.ArgumentParser(
+        prog="taalhuis",
+        description="Taalhuis-berichten versturen. Een opdracht van de coördinator wacht op het antwoord.",
+        epilog="Afsluitcodes: 0 gelukt, 1 geweigerd of onbekend, 2 ongeldige invoer, 3 nog geen antwoord, "
+        "4 RabbitMQ weigert of is niet bereikbaar.",
+    )
     # Where to send, accepted after every command.
     broker = argparse.ArgumentParser(add_help=False)
     broker.add_argument(
         "--amqp-url", default=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
     )
     broker.add_argument("--exchange", default=os.environ.get("EVENTS_EXCHANGE", "taalhuis.events"))
+    # How long a coordinator's command waits for its answer.
+    waiting = argparse.ArgumentParser(add_help=False, parents=[broker])
+    how_long = waiting.add_mutually_exclusive_group()
+    how_long.add_argument(
+        "--wacht",
+        dest="wait",
+        type=float,
+        default=DEFAULT_WAIT,
+        metavar="SECONDEN",
+        help=f"hoe lang op het antwoord wachten (standaard {DEFAULT_WAIT:.0f})",
+    )
+    how_long.add_argument(
+        "--niet-wachten", dest="wait", action="store_const", const=0.0, help="alleen versturen"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     send = commands.add_parser(
         "publish", parents=[broker], help="berichten uit een JSON- of YAML-bestand versturen"
@@ -180,7 +298,7 @@ def parser() -> argparse.ArgumentParser:
     send.add_argument("--source", default="urn:taalhuis:cli", help="afzender (CloudEvents source)")
 
     intake = commands.add_parser(
-        "intake", parents=[broker], help="ruimte openen voor nieuwe groepen (coördinator)"
+        "intake", parents=[waiting], help="ruimte openen voor nieuwe groepen (coördinator)"
     )
     intake.add_argument("course", help="cursus, bijvoorbeeld klik-en-tik of digisterker")
     intake.add_argument("--groups", type=int, required=True, help="hoeveel groepen erbij kunnen")
@@ -189,7 +307,7 @@ def parser() -> argparse.ArgumentParser:
     intake.add_argument("--intake-id", help="eigen naam voor deze instroom (standaard: cursus-datum)")
 
     early = commands.add_parser(
-        "close-early", parents=[broker], help="een groep nu vormen met wie er wacht (coördinator)"
+        "close-early", parents=[waiting], help="een groep nu vormen met wie er wacht (coördinator)"
     )
     early.add_argument("course", help="cursus, bijvoorbeeld klik-en-tik")
     early.add_argument("level", type=int, help="niveau")
@@ -198,7 +316,7 @@ def parser() -> argparse.ArgumentParser:
     measures = commands.add_parser("measures", help="coronamaatregelen aankondigen of opheffen (coördinator)")
     measure_actions = measures.add_subparsers(dest="action", required=True)
     text = "maatregel aankondigen: lessen vanaf een datum gaan niet door, de cursussen pauzeren"
-    announce = measure_actions.add_parser("announce", parents=[broker], help=text, description=text)
+    announce = measure_actions.add_parser("announce", parents=[waiting], help=text, description=text)
     announce.add_argument("--id", dest="measure_id", required=True, help="naam, zoals corona-2026-12")
     announce.add_argument(
         "--from", dest="from_date", required=True, help="eerste dag zonder lessen, JJJJ-MM-DD"
@@ -211,7 +329,7 @@ def parser() -> argparse.ArgumentParser:
     )
     announce.add_argument("--reason", required=True, help="waarom, in gewone taal")
     text = "maatregel opheffen: de gepauzeerde cursussen krijgen nieuwe data voor de lessen die nog komen"
-    lift = measure_actions.add_parser("lift", parents=[broker], help=text, description=text)
+    lift = measure_actions.add_parser("lift", parents=[waiting], help=text, description=text)
     lift.add_argument("--id", dest="measure_id", required=True, help="naam van de maatregel")
     lift.add_argument("--from", dest="from_date", required=True, help="eerste dag met lessen, JJJJ-MM-DD")
 
@@ -221,7 +339,7 @@ def parser() -> argparse.ArgumentParser:
         "bijeenkomst afzeggen; er komt een inhaalbijeenkomst na de laatste. Hetzelfde commando nog "
         "eens verandert niets; om ook de inhaalbijeenkomst af te zeggen, geef een andere reden."
     )
-    cancel = session_actions.add_parser("cancel", parents=[broker], help=text, description=text)
+    cancel = session_actions.add_parser("cancel", parents=[waiting], help=text, description=text)
     cancel.add_argument("session_id", help="id van de bijeenkomst")
     cancel.add_argument(
         "--reason-code", required=True, help="soort reden, zoals teacher-ill of room-unavailable"
@@ -229,7 +347,7 @@ def parser() -> argparse.ArgumentParser:
     cancel.add_argument("--reason", required=True, help="waarom, in gewone taal")
 
     text = "alle gegevens van één deelnemer laten wissen (AVG artikel 17)"
-    erase = commands.add_parser("erase", parents=[broker], help=text, description=text)
+    erase = commands.add_parser("erase", parents=[waiting], help=text, description=text)
     erase.add_argument("partner", help="partner, bijvoorbeeld promen")
     erase.add_argument("employee", help="personeelsnummer van de deelnemer bij de partner")
     erase.add_argument("--referral", action="append", help="aanmeldnummer van de partner (mag vaker)")
@@ -251,12 +369,21 @@ def main(argv: list[str] | None = None) -> int:
             events = to_events(load(args.file), args.type, args.source)
         else:
             events = coordinator_events(args)
+        publishers = publishers_from_environment()
     except (OSError, ValueError, yaml.YAMLError) as error:
         # ValidationError is a ValueError; its text names the fields, which is what is needed.
         kind = "ongeldig" if isinstance(error, ValidationError) else "fout"
         print(f"{kind}: {error}", file=sys.stderr)
-        return 2
+        return INVALID
+    rule = RULES.get(events[0]["type"]) if args.command != "publish" else None
     try:
+        if rule is not None and args.wait > 0:
+            if args.command == "erase":
+                print(f"verzoek {args.request_id}: ook te volgen met 'taalhuis-enrolment wissen'")
+            verdict = asyncio.run(
+                send_and_wait(events[0], rule, args.amqp_url, args.exchange, args.wait, publishers)
+            )
+            return say(verdict, rule)
         asyncio.run(publish(events, args.amqp_url, args.exchange))
     except Exception as error:  # the broker's answer, said plainly; what follows was not sent
         print(
@@ -264,11 +391,14 @@ def main(argv: list[str] | None = None) -> int:
             "Alleen wat hierboven als verstuurd staat, is aangekomen.",
             file=sys.stderr,
         )
-        return 1
+        return BROKER_FAILED
     print(f"{len(events)} bericht(en) verstuurd naar {args.exchange}")
+    if args.command == "intake":
+        # Enrolment does not answer an intake (README, "Decisions"): say where to look instead.
+        print("Enrolment bevestigt een instroom niet. Kijk met 'taalhuis-enrolment ruimte' of ze er is.")
     if args.command == "erase":
         print(f"verzoek {args.request_id}: volg het met 'taalhuis-enrolment wissen'")
-    return 0
+    return DONE
 
 
 if __name__ == "__main__":

@@ -8,11 +8,41 @@ from pathlib import Path
 from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import Connection, make_url, text
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 # Any constant will do: it only has to be the same for every process of every service.
 MIGRATION_LOCK = 0x7A41_1405
 HEALTH_CHECK_TIMEOUT = 3.0
+
+
+DRIVER = "postgresql+asyncpg"
+EXAMPLE_URL = f"{DRIVER}://gebruiker@host:5432/database"
+
+
+def database_url_problem(database_url: str | None) -> str | None:
+    """What is wrong with a DATABASE_URL, in one Dutch line (never the URL: it may hold a password).
+
+    None when it looks usable; whether the database answers is found out by connecting.
+    """
+    if not database_url:
+        return f"DATABASE_URL ontbreekt. Geef het adres van de database, zoals {EXAMPLE_URL}."
+    try:
+        url = make_url(database_url)
+    except (ArgumentError, ValueError):
+        return f"DATABASE_URL klopt niet: het is geen database-adres. Voorbeeld: {EXAMPLE_URL}."
+    if url.drivername != DRIVER:
+        return f"DATABASE_URL moet beginnen met {DRIVER}:// (nu {url.drivername}://)."
+    if not url.database:
+        return f"DATABASE_URL noemt geen database. Voorbeeld: {EXAMPLE_URL}."
+    return None
+
+
+def unreadable(error: BaseException) -> str:
+    """Why the database could not be read, in one line: the driver's own first line, no statement."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines() or [type(cause).__name__]
+    return f"De database is niet te lezen: {lines[0]}"
 
 
 def make_engine(database_url: str) -> AsyncEngine:

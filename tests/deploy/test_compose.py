@@ -38,6 +38,7 @@ from notifications.entrypoints.messaging import PUBLISHES as NOTIFICATIONS_PUBLI
 from scheduling.bootstrap import resources_of
 from scheduling.entrypoints.messaging import PUBLISHES as SCHEDULING_PUBLISHES
 from taalhuis_shared import runtime
+from taalhuis_shared.answers import answer_types
 from taalhuis_shared.cli import load, to_events
 from taalhuis_shared.clock import Clock
 from taalhuis_shared.events import CATALOGUE, CloudEvent, IntakeOpenedV1, ReferralSubmittedV1, type_of
@@ -68,7 +69,9 @@ COORDINATOR = "coordinator"
 COORDINATOR_EVENTS = {t for t in PUBLISHED_BY if Role.COORDINATOR in roles_publishing(t)}
 COORDINATOR_QUEUE = "coordinator.notices"
 # What a person at the library must act on.
-COORDINATOR_NOTICES = {"ReferralRejected", "EarlyClosureRefused", "GroupUnschedulable"}
+COORDINATOR_NOTICES = {
+    "ReferralRejected", "EarlyClosureRefused", "GroupUnschedulable", "SessionCancellationRefused",
+}  # fmt: skip
 EVENTS_EXCHANGE = "taalhuis.events"
 # Set to 1 to let the schema check skip when check-jsonschema is not installed (never in CI).
 ALLOW_NO_VALIDATOR = "ALLOW_NO_COMPOSE_VALIDATOR"
@@ -697,12 +700,20 @@ def test_coordinator_may_only_publish_the_coordinators_events_and_read_its_notic
     assert COORDINATOR_QUEUE in queues
     for resource in (EVENTS_EXCHANGE, f"{EVENTS_EXCHANGE}.dead-letter", *queues):
         assert not allows(granted["configure"], resource), f"{COORDINATOR} may configure {resource}"
-        may_read = resource == COORDINATOR_QUEUE
+        # The events exchange: read to bind the CLI's answer queue to it (topic read limits the keys).
+        may_read = resource in (COORDINATOR_QUEUE, EVENTS_EXCHANGE)
         assert allows(granted["read"], resource) == may_read, f"{COORDINATOR} read {resource}: {may_read}"
     assert allows(granted["write"], EVENTS_EXCHANGE)
     assert not any(
         allows(granted["write"], resource) for resource in [f"{EVENTS_EXCHANGE}.dead-letter", *queues]
     )
+    # `taalhuis` waits for answers on a queue RabbitMQ names (`amq.gen-...`; a client may not choose
+    # such a name): declare (configure), bind (write) and consume (read) it, and no other queue.
+    answer_queue = "amq.gen-JzTY20BRgKO-HjmUJj0wLg"
+    for kind in ("configure", "write", "read"):
+        assert allows(granted[kind], answer_queue), f"{COORDINATOR} may not {kind} its answer queue"
+        for name in ("amq.gen", "amq.genX", "amq.gen-x.y", "amq.direct", "x", "#", "enrolment"):
+            assert not allows(granted[kind], name), f"{COORDINATOR} may {kind} {name}"
     topic = [t for t in definitions["topic_permissions"] if t["user"] == COORDINATOR]
     assert [t["exchange"] for t in topic] == [EVENTS_EXCHANGE]
     for event_type in COORDINATOR_EVENTS:
@@ -710,7 +721,10 @@ def test_coordinator_may_only_publish_the_coordinators_events_and_read_its_notic
     others = {key.split(".")[0] for key in CATALOGUE} - COORDINATOR_EVENTS
     for other in [*others, "IntakeOpenedX", "XIntakeOpened"]:
         assert not allows(topic[0]["write"], other), f"{COORDINATOR} may publish {other}"
-    assert not allows(topic[0]["read"], "IntakeOpened")
+    # Topic read (checked on binding): exactly the events that answer a coordinator's command.
+    assert alternatives(topic[0]["read"]) == answer_types()
+    for pattern in ("#", "*", "IntakeOpened", "ReferralSubmitted", "GroupFilled.#", ""):
+        assert not allows(topic[0]["read"], pattern), f"{COORDINATOR} may bind {pattern!r}"
 
 
 # --- the demo ----------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ from .courses import (
     CourseResumed,
     CourseScheduled,
     MeasuresAnnounced,
+    MeasuresApplied,
     MeasuresLifted,
+    SessionCancellationRefused,
     SessionCancellationRequested,
     SessionCancelled,
     SessionRescheduled,
@@ -162,6 +164,18 @@ class SessionCancellationRequestedV1(CloudEvent):
     dataversion: Literal["1"] = "1"
     data: SessionCancellationRequested
 
+
+class SessionCancellationRefusedV1(CloudEvent):
+    type: Literal["SessionCancellationRefused"]
+    dataversion: Literal["1"] = "1"
+    data: SessionCancellationRefused
+
+
+class MeasuresAppliedV1(CloudEvent):
+    type: Literal["MeasuresApplied"]
+    dataversion: Literal["1"] = "1"
+    data: MeasuresApplied
+
 class ErasureRequestedV1(CloudEvent):
     type: Literal["ErasureRequested"]
     dataversion: Literal["1"] = "1"
@@ -203,6 +217,8 @@ ENVELOPES: dict[type[EventData], type[CloudEvent]] = {
     MeasuresAnnounced: MeasuresAnnouncedV1,
     MeasuresLifted: MeasuresLiftedV1,
     SessionCancellationRequested: SessionCancellationRequestedV1,
+    SessionCancellationRefused: SessionCancellationRefusedV1,
+    MeasuresApplied: MeasuresAppliedV1,
     ErasureRequested: ErasureRequestedV1,
     ErasureOrdered: ErasureOrderedV1,
     PersonErased: PersonErasedV1,

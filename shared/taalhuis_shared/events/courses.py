@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -198,3 +199,36 @@ class SessionCancellationRequested(EventData):
     session_id: Identifier
     reason_code: Code = Field(examples=["teacher-ill", "room-unavailable"])
     reason: Text
+
+
+class SessionCancellationRefused(EventData):
+    """Published by scheduling: a session cancellation could not be done, and why."""
+
+    event_type = "SessionCancellationRefused"
+
+    session_id: Identifier
+    reason_code: Code = Field(examples=["unknown-session", "already-cancelled", "in-the-past"])
+    reason: Text = Field(description="Plain Dutch, for the coordinator")
+    reason_en: Text
+
+
+class MeasuresApplied(EventData):
+    """Published by scheduling: what announcing or lifting a measure changed, counted."""
+
+    event_type = "MeasuresApplied"
+
+    measure_id: Identifier
+    action: Literal["announced", "lifted"]
+    outcome: Literal["applied", "known-already", "unknown-measure"] = Field(
+        description="`known-already`: announced before, nothing changed; `unknown-measure`: "
+        "lifting a measure scheduling does not know"
+    )
+    sessions_cancelled: int = Field(default=0, ge=0, le=1_000_000)
+    courses_paused: int = Field(default=0, ge=0, le=1_000_000)
+    courses_resumed: int = Field(default=0, ge=0, le=1_000_000)
+    courses_still_paused: int = Field(
+        default=0,
+        ge=0,
+        le=1_000_000,
+        description="Lifted, but another measure or no free plan keeps them paused",
+    )

@@ -47,6 +47,8 @@ PUBLISHED_BY: Mapping[str, Role | frozenset[Role]] = {
     "CourseResumed": Role.SCHEDULING,
     "SessionRescheduled": Role.SCHEDULING,
     "CourseCompleted": Role.SCHEDULING,
+    "SessionCancellationRefused": Role.SCHEDULING,
+    "MeasuresApplied": Role.SCHEDULING,
     "ErasureRequested": frozenset({Role.COORDINATOR, Role.PARTNER}),
     "ErasureOrdered": Role.ENROLMENT,
     "PersonErased": frozenset({Role.ENROLMENT, Role.SCHEDULING, Role.NOTIFICATIONS}),

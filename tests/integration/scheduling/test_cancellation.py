@@ -93,8 +93,13 @@ async def test_a_session_that_cannot_be_caught_up_stays_cancelled_and_the_coordi
     assert rows[1].status == "cancelled" and rows[1].revision == 1
     assert [rows[n].status for n in (2, 3, 4, 5)] == ["planned"] * 4
 
+    # Cancelling it again, for another reason, is refused: it is cancelled already.
+    await handle(cancel_session, cancellation(first.id, "room-unavailable"), uow(), left, NOW)
+    [refused] = await published(engine, "SessionCancellationRefused")
+    assert (refused["data"]["session_id"], refused["data"]["reason_code"]) == (first.id, "already-cancelled")
 
-async def test_a_cancellation_of_an_unknown_session_changes_nothing(
+
+async def test_a_cancellation_of_an_unknown_session_changes_nothing_and_is_refused(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
     await handle(schedule_group, group_filled(1), uow(), resources, LEAD_DAYS, NOW)
@@ -103,10 +108,14 @@ async def test_a_cancellation_of_an_unknown_session_changes_nothing(
     await handle(cancel_session, cancellation("no-such-session"), uow(), resources, NOW)
 
     assert [tuple(row) for row in await session_rows(engine)] == rows
-    assert [e["type"] for e in await published(engine)] == ["CourseScheduled"]
+    assert [e["type"] for e in await published(engine)] == ["CourseScheduled", "SessionCancellationRefused"]
+    [refused] = await published(engine, "SessionCancellationRefused")
+    assert refused["data"]["session_id"] == "no-such-session"
+    assert refused["data"]["reason_code"] == "unknown-session"
+    assert "niet bekend" in refused["data"]["reason"]
 
 
-async def test_a_session_that_has_begun_is_not_cancelled(
+async def test_a_session_that_has_begun_is_not_cancelled_and_the_coordinator_hears_why(
     uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
 ) -> None:
     await handle(schedule_group, group_filled(1), uow(), resources, LEAD_DAYS, NOW)
@@ -116,4 +125,6 @@ async def test_a_session_that_has_begun_is_not_cancelled(
     await handle(cancel_session, cancellation(first.id), uow(), resources, first.start + timedelta(minutes=5))
 
     assert [tuple(row) for row in await session_rows(engine)] == rows
-    assert [e["type"] for e in await published(engine)] == ["CourseScheduled"]
+    assert [e["type"] for e in await published(engine)] == ["CourseScheduled", "SessionCancellationRefused"]
+    [refused] = await published(engine, "SessionCancellationRefused")
+    assert (refused["data"]["session_id"], refused["data"]["reason_code"]) == (first.id, "in-the-past")

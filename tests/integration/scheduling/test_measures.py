@@ -42,9 +42,17 @@ async def plan_three_courses(uow: NewUnitOfWork, resources: Resources) -> None:
 
 
 async def snapshot(engine: AsyncEngine) -> tuple[list[tuple[Any, ...]], int]:
-    """Every session row as it is, and how many events there are."""
+    """Every session row as it is, and how many events there are (besides the answers to the coordinator)."""
     rows = [tuple(row) for row in await session_rows(engine)]
-    return rows, len(await published(engine))
+    return rows, len([e for e in await published(engine) if e["type"] != "MeasuresApplied"])
+
+
+async def answers(engine: AsyncEngine) -> list[dict[str, Any]]:
+    """What scheduling told the coordinator about each measure, in order (without the measure id)."""
+    return [
+        {k: v for k, v in e["data"].items() if k != "measure_id"}
+        for e in await published(engine, "MeasuresApplied")
+    ]
 
 
 async def test_a_measure_cancels_the_sessions_from_its_date_at_its_places_and_its_lift_plans_them_again(
@@ -83,6 +91,8 @@ async def test_a_measure_cancels_the_sessions_from_its_date_at_its_places_and_it
     assert {e["data"]["sessions_remaining"] for e in paused} == {3}
     statuses = {group: row.status for group, row in (await course_rows(engine)).items()}
     assert statuses == {"group-1": "paused", "group-2": "planned", "group-3": "paused"}
+    applied = {"action": "announced", "outcome": "applied", "courses_resumed": 0, "courses_still_paused": 0}
+    assert await answers(engine) == [{**applied, "sessions_cancelled": len(covered), "courses_paused": 2}]
 
     # The same measure again, as the same event or as a new one: nothing changes.
     state = await snapshot(engine)
@@ -91,6 +101,11 @@ async def test_a_measure_cancels_the_sessions_from_its_date_at_its_places_and_it
         announce_measures, measures_announced("corona-1", from_date=NOW.date()), uow(), resources, NOW
     )
     assert await snapshot(engine) == state
+    # Only the new event is answered (the same event is recognised by the inbox): known already.
+    assert (await answers(engine))[1:] == [
+        {"action": "announced", "outcome": "known-already", "sessions_cancelled": 0, "courses_paused": 0,
+         "courses_resumed": 0, "courses_still_paused": 0}
+    ]  # fmt: skip
 
     lift_date = from_date + timedelta(weeks=4)
     lift = measures_lifted("corona-1", lift_date)
@@ -121,6 +136,10 @@ async def test_a_measure_cancels_the_sessions_from_its_date_at_its_places_and_it
     assert sorted(r.group_id for r in resumed) == ["group-1", "group-3"]
     assert all([s.number for s in r.sessions] == [3, 4, 5] for r in resumed)
     assert {row.status for row in (await course_rows(engine)).values()} == {"planned"}
+    assert (await answers(engine))[-1] == {
+        "action": "lifted", "outcome": "applied", "sessions_cancelled": 0, "courses_paused": 0,
+        "courses_resumed": 2, "courses_still_paused": 0,
+    }  # fmt: skip
 
     # Lifting it again (the same event) changes nothing either.
     state = await snapshot(engine)
@@ -170,6 +189,22 @@ async def test_a_course_that_cannot_be_planned_after_the_lift_stays_paused_and_t
     assert (await course_rows(engine))["group-1"].status == "paused"
     assert {row.status for row in await session_rows(engine)} == {"cancelled"}
     assert await published(engine, "CourseResumed") == []
+    lifted = (await answers(engine))[-1]
+    assert (lifted["action"], lifted["courses_resumed"], lifted["courses_still_paused"]) == ("lifted", 0, 1)
+
+
+async def test_lifting_an_unknown_measure_changes_nothing_and_says_so(
+    uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources
+) -> None:
+    await handle(schedule_group, group_filled(1), uow(), resources, LEAD_DAYS, NOW)
+    state = await snapshot(engine)
+
+    await handle(lift_measures, measures_lifted("typo", date(2027, 5, 3)), uow(), resources, NOW)
+
+    assert await snapshot(engine) == state
+    [answer] = await published(engine, "MeasuresApplied")
+    assert answer["data"]["measure_id"] == "typo"
+    assert (answer["data"]["action"], answer["data"]["outcome"]) == ("lifted", "unknown-measure")
 
 
 async def test_a_measure_whose_end_has_passed_does_not_keep_a_course_paused(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from scheduling.domain.model import CourseSession, Measure, ipads_fit, with_measures
+from scheduling.domain.model import CourseSession, Measure, cancellation_refusal, ipads_fit, with_measures
 from scheduling.domain.planner import Booking, Place, Resources, Room
 from taalhuis_shared.events import Session
 
@@ -95,3 +96,18 @@ def test_ipads_fit_beside_what_others_hold_at_the_busiest_moment() -> None:
     assert not ipads_fit(session(9, 12), 5, others, pool=10)
     assert not ipads_fit(session(11, 13), 2, others, pool=10)  # 9 in use from noon
     assert ipads_fit(session(14, 16), 10, others, pool=10)
+
+
+def test_a_cancellation_is_refused_for_an_unknown_cancelled_or_begun_session_and_says_why_in_dutch() -> None:
+    planned = session(10, 12)
+    assert cancellation_refusal(planned, at(9)) is None
+    refusals = {
+        "unknown-session": cancellation_refusal(None, at(9)),
+        "already-cancelled": cancellation_refusal(replace(planned, status="cancelled"), at(9)),
+        "in-the-past": cancellation_refusal(planned, at(10)),
+    }
+    for code, refusal in refusals.items():
+        assert refusal is not None and refusal.code == code
+        assert refusal.reason and refusal.reason_en and refusal.reason != refusal.reason_en
+    held = cancellation_refusal(replace(planned, status="held"), at(9))
+    assert held is not None and held.code == "in-the-past"

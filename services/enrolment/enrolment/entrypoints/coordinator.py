@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -23,6 +24,8 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+from taalhuis_shared.db import database_url_problem, unreadable
 
 from ..adapters import views
 from ..adapters.config import load_policy
@@ -406,17 +409,15 @@ def speaker(english: bool) -> Say:
 
 def read_only(args: argparse.Namespace, say: Say) -> int:
     """Run `args.show` on a read-only snapshot of enrolment's database; problems said in plain words."""
+    problem = database_url_problem(os.environ.get("DATABASE_URL"))
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     try:
         args.settings = Settings()
     except ValidationError as error:
-        print(
-            say(
-                "Een instelling ontbreekt of klopt niet (DATABASE_URL is nodig):",
-                "A setting is missing or wrong (DATABASE_URL is needed):",
-            ),
-            error,
-            file=sys.stderr,
-        )
+        names = ", ".join(str(e["loc"][0]).upper() for e in error.errors() if e["loc"])
+        print(say("Een instelling klopt niet:", "A setting is wrong:"), f"{names}.", file=sys.stderr)
         return 2
     try:
         return asyncio.run(run(args, say))
@@ -431,7 +432,7 @@ def read_only(args: argparse.Namespace, say: Say) -> int:
         print(str(error.orig), file=sys.stderr)
         return 2
     except (OSError, SQLAlchemyError) as error:
-        print(say("De database is niet bereikbaar:", "Cannot reach the database:"), error, file=sys.stderr)
+        print(unreadable(error), file=sys.stderr)
         return 2
 
 

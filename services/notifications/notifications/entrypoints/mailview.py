@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+from taalhuis_shared.db import database_url_problem, unreadable
 
 from ..adapters.tables import mails, notices
 from ..settings import Settings
@@ -123,13 +128,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="taalhuis-notifications", description="E-mails: verzonden, wachtend, mislukt (DATABASE_URL)."
     )
-    parser.add_argument("wat", nargs="*", choices=KINDS, help="welk overzicht; zonder: alle drie")
+    # No `choices`: Python 3.11 refuses an empty list against them, so none given is checked here.
+    parser.add_argument(
+        "wat", nargs="*", metavar="{" + ",".join(KINDS) + "}", help="welk overzicht; zonder: alle drie"
+    )
     arguments = parser.parse_args(argv)
-    settings = Settings()
+    unknown = [name for name in arguments.wat if name not in KINDS]
+    if unknown:
+        parser.error(f"onbekend overzicht: {', '.join(unknown)} (kies uit {', '.join(KINDS)})")
+    problem = database_url_problem(os.environ.get("DATABASE_URL"))
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        names = ", ".join(str(e["loc"][0]).upper() for e in error.errors() if e["loc"])
+        print(f"Een instelling klopt niet: {names}.", file=sys.stderr)
+        return 2
     try:
         print(asyncio.run(show(settings.database_url, arguments.wat or KINDS, ZoneInfo(settings.timezone))))
-    except OSError as error:
-        print(f"De database is niet te lezen: {error}", file=sys.stderr)
+    except (OSError, SQLAlchemyError) as error:
+        print(unreadable(error), file=sys.stderr)
         return 2
     return 0
 

@@ -93,6 +93,38 @@ class Measure:
         return Closure(self.from_date, self.last_day, self.place_ids(resources))
 
 
+@dataclass(frozen=True)
+class CancellationRefusal:
+    """Why a session cannot be cancelled, for the coordinator (Dutch and English)."""
+
+    code: str
+    reason: str
+    reason_en: str
+
+
+def cancellation_refusal(session: CourseSession | None, now: datetime) -> CancellationRefusal | None:
+    """None when the session can be cancelled: it is known, planned and has not begun."""
+    if session is None:
+        return CancellationRefusal(
+            "unknown-session",
+            "Deze bijeenkomst is niet bekend. Kijk of u het nummer goed heeft overgenomen.",
+            "This session is not known. Check that the id was copied correctly.",
+        )
+    if session.status == CANCELLED:
+        return CancellationRefusal(
+            "already-cancelled",
+            "Deze bijeenkomst is al afgezegd.",
+            "This session has been cancelled already.",
+        )
+    if session.status != PLANNED or session.start <= now:
+        return CancellationRefusal(
+            "in-the-past",
+            "Deze bijeenkomst is al begonnen of voorbij. Afzeggen kan niet meer.",
+            "This session has begun or is over; it can no longer be cancelled.",
+        )
+    return None
+
+
 def with_measures(resources: Resources, measures: Iterable[Measure]) -> Resources:
     """The resources with the places closed that measures close: no new session goes there."""
     closures = tuple(

@@ -18,8 +18,10 @@ from taalhuis_shared.events import (
     GroupFilledV1,
     GroupUnschedulableV1,
     MeasuresAnnouncedV1,
+    MeasuresAppliedV1,
     MeasuresLiftedV1,
     PersonErasedV1,
+    SessionCancellationRefusedV1,
     SessionCancellationRequestedV1,
     SessionCancelledV1,
     SessionRescheduledV1,
@@ -42,6 +44,8 @@ PUBLISHES = [
     CourseResumedV1,
     SessionRescheduledV1,
     CourseCompletedV1,
+    SessionCancellationRefusedV1,
+    MeasuresAppliedV1,
     PersonErasedV1,
 ]
 

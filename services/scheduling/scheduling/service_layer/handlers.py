@@ -28,8 +28,10 @@ from taalhuis_shared.events import (
     GroupUnschedulable,
     Location,
     MeasuresAnnouncedV1,
+    MeasuresApplied,
     MeasuresLiftedV1,
     Session,
+    SessionCancellationRefused,
     SessionCancellationRequestedV1,
     SessionCancelled,
     SessionRescheduled,
@@ -125,6 +127,8 @@ async def announce_measures(
     await uow.repository.lock_planning()
     if await uow.repository.measure(announced.measure_id) is not None:
         log.info("measure %s is known already; nothing to do", announced.measure_id)
+        known = MeasuresApplied(measure_id=announced.measure_id, action="announced", outcome="known-already")
+        await _applied(uow, known)
         return
     await uow.repository.add_measure(announced)
     measure = model.Measure(
@@ -141,8 +145,19 @@ async def announce_measures(
     since = max(model.midnight(measure.from_date, zone), now)
     for session in await uow.repository.planned_sessions(since, until, measure.place_ids(resources)):
         stopped.setdefault(session.course_id, []).append(session)
+    paused = 0
     for course_id, sessions in stopped.items():
-        await _pause(uow, await uow.repository.course(course_id), sessions, measure)
+        paused += await _pause(uow, await uow.repository.course(course_id), sessions, measure)
+    await _applied(
+        uow,
+        MeasuresApplied(
+            measure_id=measure.id,
+            action="announced",
+            outcome="applied",
+            sessions_cancelled=sum(len(sessions) for sessions in stopped.values()),
+            courses_paused=paused,
+        ),
+    )
     log.info(
         "measure %s from %s: %d sessions of %d courses cancelled",
         measure.id,
@@ -152,11 +167,12 @@ async def announce_measures(
     )
 
 
-async def _pause(uow: Uow, course: Course, sessions: list[CourseSession], measure: model.Measure) -> None:
+async def _pause(uow: Uow, course: Course, sessions: list[CourseSession], measure: model.Measure) -> int:
+    """Cancel the sessions and pause the course: 1 when this paused it, 0 when it was paused."""
     for session in sessions:
         await _cancel(uow, course, session, MEASURES, measure.reason, measure.id)
     if course.status != PLANNED:
-        return  # paused already: the measure that paused it says when it continues
+        return 0  # paused already: the measure that paused it says when it continues
     await uow.repository.set_status(course.id, PAUSED, paused_by=measure.id)
     about = _about(course, sessions[0].announced)
     del about["participants"]  # the pause speaks to staff and contacts; the group stays as it is
@@ -164,6 +180,12 @@ async def _pause(uow: Uow, course: Course, sessions: list[CourseSession], measur
         **about, measure_id=measure.id, reason=measure.reason, sessions_remaining=len(sessions)
     )
     await _announce(uow, course, paused)
+    return 1
+
+
+async def _applied(uow: Uow, applied: MeasuresApplied) -> None:
+    """The coordinator's answer to announcing or lifting a measure: what it changed, counted."""
+    await uow.publish(new_event(applied, source=SOURCE, subject=applied.measure_id))
 
 
 async def lift_measures(event: MeasuresLiftedV1, uow: Uow, resources: Resources, now: datetime) -> None:
@@ -172,23 +194,41 @@ async def lift_measures(event: MeasuresLiftedV1, uow: Uow, resources: Resources,
     await uow.repository.lock_planning()
     if await uow.repository.measure(lifted.measure_id) is None:
         log.warning("measure %s is not known; lifting it changes nothing", lifted.measure_id)
+        unknown = MeasuresApplied(measure_id=lifted.measure_id, action="lifted", outcome="unknown-measure")
+        await _applied(uow, unknown)
         return
     await uow.repository.lift(lifted.measure_id, lifted.from_date)
     # Never in the past: a lift handled late plans from tomorrow.
     earliest = max(lifted.from_date, _tomorrow(now, resources.zone))
     # A course that could not be planned at an earlier lift stays paused by the measure, so
     # lifting it again (with another date) tries once more.
+    resumed = still_paused = 0
     for course in await uow.repository.courses_paused_by(lifted.measure_id):
         still = await uow.repository.measures_still_stopping(course.id, earliest)
         if still:
             # Another measure stopped sessions of it too: it continues when that one is lifted.
             await uow.repository.set_status(course.id, PAUSED, paused_by=still[0])
             log.info("course %s stays paused by measure %s", course.id, still[0])
+            still_paused += 1
             continue
-        await _resume(uow, course, lifted.measure_id, earliest, resources)
+        if await _resume(uow, course, lifted.measure_id, earliest, resources):
+            resumed += 1
+        else:
+            still_paused += 1
+    await _applied(
+        uow,
+        MeasuresApplied(
+            measure_id=lifted.measure_id,
+            action="lifted",
+            outcome="applied",
+            courses_resumed=resumed,
+            courses_still_paused=still_paused,
+        ),
+    )
 
 
-async def _resume(uow: Uow, course: Course, measure_id: str, earliest: date, resources: Resources) -> None:
+async def _resume(uow: Uow, course: Course, measure_id: str, earliest: date, resources: Resources) -> bool:
+    """Plan the course's stopped sessions again; False when no plan was found (it stays paused)."""
     stopped = [
         s
         for s in await uow.repository.sessions_of(course.id)
@@ -209,7 +249,7 @@ async def _resume(uow: Uow, course: Course, measure_id: str, earliest: date, res
     if isinstance(outcome, Unschedulable):
         log.warning("course %s stays paused: %s", course.id, outcome.code)
         await _report_unschedulable(uow, course.group_id, course.course, outcome, course_id=course.id)
-        return
+        return False
     # The stopped sessions take the planned dates in their order, keeping number and id.
     sessions = [
         await _move(uow, course, session, planned, resources, "measures-lifted")
@@ -217,11 +257,10 @@ async def _resume(uow: Uow, course: Course, measure_id: str, earliest: date, res
     ]
     await uow.repository.set_status(course.id, PLANNED)
     log.info("course %s resumed with %d sessions", course.id, len(sessions))
-    if not sessions:
-        return
-    await _announce(
-        uow, course, CourseResumed(**_about(course, sessions[0]), measure_id=measure_id, sessions=sessions)
-    )
+    if sessions:
+        resumed = CourseResumed(**_about(course, sessions[0]), measure_id=measure_id, sessions=sessions)
+        await _announce(uow, course, resumed)
+    return True
 
 
 # --- one session -------------------------------------------------------------------------------
@@ -234,13 +273,24 @@ async def cancel_session(
     request = event.data
     await uow.repository.lock_planning()
     session = await uow.repository.session(request.session_id)
-    if session is None:
-        # A coordinator's typing error: nothing to retry, and nothing the system can fix.
-        log.warning("session %s is not known; cancellation %s ignored", request.session_id, event.id)
+    refusal = model.cancellation_refusal(session, now)
+    if refusal is not None:
+        # A typing error or a session past cancelling: the coordinator hears why, nothing is retried.
+        log.info("cancellation %s of session %s refused: %s", event.id, request.session_id, refusal.code)
+        await uow.publish(
+            new_event(
+                SessionCancellationRefused(
+                    session_id=request.session_id,
+                    reason_code=refusal.code,
+                    reason=refusal.reason,
+                    reason_en=refusal.reason_en,
+                ),
+                source=SOURCE,
+                subject=request.session_id,
+            )
+        )
         return
-    if session.status != PLANNED or session.start <= now:
-        log.info("session %s is %s or has begun; nothing to cancel", session.id, session.status)
-        return
+    assert session is not None
     course = await uow.repository.course(session.course_id)
     cancelled = await _cancel(uow, course, session, request.reason_code, request.reason, None)
     await _catch_up(uow, course, cancelled, resources, now)
