@@ -79,6 +79,12 @@ def refused_for_good(error: Exception) -> bool:
     return isinstance(error, aiosmtplib.SMTPRecipientRefused | aiosmtplib.SMTPDataError) and error.code >= 500
 
 
+def reply_codes(error: Exception) -> list[int]:
+    """The SMTP reply codes of a refusal (one per refused recipient), never the server's text."""
+    refused = getattr(error, "recipients", None) or [error]
+    return [code for code in (getattr(r, "code", None) for r in refused) if isinstance(code, int)]
+
+
 def _notice(row: Any) -> Notice:
     return Notice(
         row.origin, row.kind, row.recipient_role, row.recipient, row.recipient_name, row.language, row.payload
@@ -328,7 +334,7 @@ class MailSender(PollingWorker):
             .where(mails.c.id == row.id)
             .values(failed_at=self._clock.now(), attempts=attempts, last_error=stored_error(error))
         )
-        notice = refused_notice(row.id, row.recipient, row.subject, str(error), self._audience)
+        notice = refused_notice(row.id, row.recipient, row.subject, reply_codes(error), self._audience)
         if notice is not None:
             windows: Mapping[Window, float] = {"now": 0.0}
             await add_notices(connection, [notice], windows, self._clock.now())
