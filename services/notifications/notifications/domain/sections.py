@@ -43,16 +43,16 @@ def _new(course: dict[str, Any]) -> dict[str, Any]:
 
 
 def _take(section: dict[str, Any], item: dict[str, Any]) -> None:
-    for session in item.get("sessions", []):
+    for given in item.get("sessions", []):
+        session = {**given, "previous_start": item.get("previous_start")}
         known = section["sessions"].get(session["uid"])
-        if known is None or session["sequence"] >= known["sequence"]:
-            previous = known.get("previous_start") if known else None
-            section["sessions"][session["uid"]] = {
-                **session,
-                "previous_start": item.get("previous_start") or previous,
-            }
-        elif item.get("previous_start") and not known.get("previous_start"):
-            known["previous_start"] = item["previous_start"]
+        newer = known is None or session["sequence"] >= known["sequence"]
+        kept, other = (session, known) if newer else (known, session)
+        # What one event knew of the session before (its old date, its old teacher) stays.
+        for before in ("previous_start", "previous_teacher"):
+            if other and not kept.get(before):
+                kept[before] = other.get(before)
+        section["sessions"][session["uid"]] = kept
     reason = item.get("reason")
     if reason and item["event"] != "CoursePaused" and reason not in section["reasons"]:
         section["reasons"].append(reason)
