@@ -9,27 +9,11 @@ tests/unit/notifications/test_catalogues.py fails while one is empty.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
+from notifications.catalogues import extracted
 from notifications.domain.wording import LANGUAGES, catalogue_path
-
-PACKAGE = Path(__file__).resolve().parent.parent / "services" / "notifications" / "notifications"
-METHODS = [("templates/**.txt", "jinja2"), ("templates/**.html", "jinja2"), ("domain/**.py", "python")]
-OPTIONS = {"templates/**": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}}
-
-
-def extracted() -> Catalog:
-    """Every message the templates and the domain code use."""
-    template = Catalog(project="taalhuis-notifications")
-    for filename, lineno, message, comments, context in extract_from_dir(
-        PACKAGE, METHODS, OPTIONS, strip_comment_tags=True
-    ):
-        template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
-    return template
 
 
 def update() -> None:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from notifications.catalogues import extracted
 from notifications.domain.wording import LANGUAGES, Language, catalogue_path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
-from update_mail_catalogues import extracted
 
 
 def catalogue(language: Language) -> Catalog:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import email.policy
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -142,6 +142,7 @@ class MailSender(PollingWorker):
                     .limit(self._batch_size)
                 )
             ).all()
+            keys = await self._answers_first(connection, keys)
         composed = 0
         for key in keys:
             try:
@@ -157,6 +158,32 @@ class MailSender(PollingWorker):
                         .values(compose_error=type(error).__name__)
                     )
         return composed
+
+    async def _answers_first(self, connection: AsyncConnection, keys: Sequence[str]) -> list[str]:
+        """The due batches, each after the person's waiting answers to referrals, due or not.
+
+        A partner's contact person hears whether a referral is accepted before (never a minute
+        after) the mail that the employee is in a group: the answers' batch window is cut short.
+        Composed first, the answers' mail has the lower id and goes first.
+        """
+        ordered: list[str] = []
+        for key in keys:
+            if not key.startswith("referrals/"):
+                recipient = select(notices.c.recipient).where(notices.c.batch_key == key).limit(1)
+                answers = await connection.scalars(
+                    select(notices.c.batch_key)
+                    .where(
+                        notices.c.kind == "referrals",
+                        notices.c.mail_id.is_(None),
+                        notices.c.compose_error.is_(None),
+                        func.lower(notices.c.recipient) == func.lower(recipient.scalar_subquery()),
+                    )
+                    .distinct()
+                )
+                ordered += [answer for answer in answers if answer not in ordered]
+            if key not in ordered:
+                ordered.append(key)
+        return ordered
 
     async def _compose(self, connection: AsyncConnection, batch_key: str) -> int:
         # Another process composing the same batch holds this lock: leave the batch to it.

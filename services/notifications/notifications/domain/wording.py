@@ -25,6 +25,8 @@ Language = Literal["nl", "en"]
 LANGUAGES: tuple[Language, ...] = ("nl", "en")
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
 
+Day = date  # `Words.date` hides the type's name inside the class
+
 # Names of the courses, the same in every language.
 COURSE_NAMES = {"klik-en-tik": "Klik & Tik", "digisterker": "Digisterker"}
 
@@ -54,16 +56,16 @@ class Words:
     def moment(self, iso: str) -> datetime:
         return datetime.fromisoformat(iso).astimezone(self.timezone)
 
-    def _day(self, value: str | date) -> date:
+    def _day(self, value: str | Day) -> Day:
         if isinstance(value, str):
-            return self.moment(value).date() if "T" in value else date.fromisoformat(value)
+            return self.moment(value).date() if "T" in value else Day.fromisoformat(value)
         return value
 
-    def date(self, value: str | date) -> str:
+    def date(self, value: str | Day) -> str:
         """`dinsdag 8 december 2026` / `Tuesday 8 December 2026`, from a moment or a day."""
         return format_date(self._day(value), "EEEE d MMMM y", locale=self.language)
 
-    def day(self, value: str | date) -> str:
+    def day(self, value: str | Day) -> str:
         """`dinsdag 8 december`: a date in a subject line."""
         return format_date(self._day(value), "EEEE d MMMM", locale=self.language)
 
