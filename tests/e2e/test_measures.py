@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -10,7 +11,7 @@ from aio_pika.abc import AbstractRobustConnection
 
 from taalhuis_shared.events import MeasuresAnnounced, MeasuresLifted, new_event
 from tests.support.broker import Namespace, open_tap, publish
-from tests.support.mime import calendars, events_of
+from tests.support.mime import calendars, events_of, text_part
 from tests.support.referrals import intake_event, referral_event
 from tests.support.waiting import eventually
 
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.slow
 
 COURSE_EVENTS = ["CourseScheduled", "SessionCancelled", "CoursePaused", "SessionRescheduled", "CourseResumed"]
 COORDINATOR = "urn:taalhuis:coordinator"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
 def mails_to(system: System, address: str, subject: str) -> list[Any]:
@@ -36,6 +38,7 @@ async def test_a_measure_cancels_the_course_with_one_mail_per_person_and_lifting
         await publish(rabbit, namespace, referral_event(number))
     [scheduled] = await tap.wait_for("CourseScheduled", 1, timeout=60)
     teacher = scheduled["data"]["teacher"]["email"]
+    volunteers = {v["email"] for s in scheduled["data"]["sessions"] for v in s["volunteers"]}
     session_ids = sorted(s["session_id"] for s in scheduled["data"]["sessions"])
     await eventually(system.quiet, timeout=30, what="the course's mails sent")
 
@@ -73,6 +76,14 @@ async def test_a_measure_cancels_the_course_with_one_mail_per_person_and_lifting
     moved = events_of(calendar)
     assert sorted(str(e["UID"]).split("@")[0] for e in moved) == session_ids
     assert {int(e["SEQUENCE"]) for e in moved} == {2}
+    # Every mail of the story names the group in words, never by its id (enrolment's UUIDs), and
+    # the staff read `je`, the others `u`.
+    for message in system.smtp.mailbox.messages:
+        body = text_part(message)
+        assert not UUID.search(body), body
+        reader = set(re.findall(r"\w+", body.casefold()))
+        informal = message["X-Envelope-To"] in {teacher, *volunteers}
+        assert not reader & ({"u", "uw"} if informal else {"je", "jij", "jouw"}), body
     # Enrolment keeps the new dates: the course has not started, so a place can still be given on.
     query = "SELECT count(*) FROM groups WHERE first_session >= '2027-03-01'"
     await eventually(lambda: system.scalar("enrolment", query), timeout=30, what="enrolment's new dates")

@@ -85,14 +85,14 @@ def common(course_id: str = "course-1", teacher: str = TEACHER) -> dict[str, Any
     }
 
 
-def course_data(**changes: Any) -> dict[str, Any]:
-    data = {**common(), "sessions": [session(week) for week in range(5)]}
+def course_data(course_id: str = "course-1", **changes: Any) -> dict[str, Any]:
+    data = {**common(course_id), "sessions": [session(week, course_id=course_id) for week in range(5)]}
     data.update(changes)
     return data
 
 
-def course(**changes: Any) -> CourseScheduled:
-    return CourseScheduled.model_validate(course_data(**changes))
+def course(course_id: str = "course-1", **changes: Any) -> CourseScheduled:
+    return CourseScheduled.model_validate(course_data(course_id, **changes))
 
 
 def event(data: EventData, source: str = "urn:taalhuis:scheduling") -> dict[str, Any]:
@@ -113,38 +113,43 @@ def cancelled(
     )
 
 
-def rescheduled(week: int, revision: int = 1) -> SessionRescheduled:
+def rescheduled(
+    week: int, revision: int = 1, course_id: str = "course-1", shift: timedelta = timedelta(days=2)
+) -> SessionRescheduled:
     return SessionRescheduled.model_validate(
         {
-            **common(),
-            "session": session(week, revision=revision, shift=timedelta(days=2)),
+            **common(course_id),
+            "session": session(week, course_id=course_id, revision=revision, shift=shift),
             "previous_start": (FIRST_START + timedelta(weeks=week)).isoformat(),
             "reason_code": "catch-up",
         }
     )
 
 
-def paused() -> CoursePaused:
-    data = {k: v for k, v in common().items() if k != "participants"}
+def paused(course_id: str = "course-1") -> CoursePaused:
+    data = {k: v for k, v in common(course_id).items() if k != "participants"}
     return CoursePaused.model_validate(
         {**data, "measure_id": "m-1", "reason": "Coronamaatregelen", "sessions_remaining": 3}
     )
 
 
-def resumed() -> CourseResumed:
+def resumed(course_id: str = "course-1", teacher: str = TEACHER) -> CourseResumed:
     return CourseResumed.model_validate(
         {
-            **common(),
+            **common(course_id, teacher),
             "measure_id": "m-1",
-            "sessions": [session(week, revision=2, shift=timedelta(weeks=8)) for week in range(2, 5)],
+            "sessions": [
+                session(week, course_id=course_id, revision=2, shift=timedelta(weeks=8))
+                for week in range(2, 5)
+            ],
         }
     )
 
 
-def group_filled() -> GroupFilled:
+def group_filled(group_id: str = "group-course-1") -> GroupFilled:
     return GroupFilled.model_validate(
         {
-            "group_id": "group-course-1",
+            "group_id": group_id,
             "course": {"type": "klik-en-tik", "level": 1},
             "language_group": "NT1",
             "capacity": 5,
@@ -154,11 +159,11 @@ def group_filled() -> GroupFilled:
     )
 
 
-def group_changed() -> GroupChanged:
+def group_changed(group_id: str = "group-course-1") -> GroupChanged:
     new = member(6, "promen", "Mila K.")
     return GroupChanged.model_validate(
         {
-            "group_id": "group-course-1",
+            "group_id": group_id,
             "course": {"type": "klik-en-tik", "level": 1},
             "removed": [members()[0]],
             "added": [new],
@@ -168,10 +173,10 @@ def group_changed() -> GroupChanged:
     )
 
 
-def unschedulable() -> GroupUnschedulable:
+def unschedulable(group_id: str = "group-course-1") -> GroupUnschedulable:
     return GroupUnschedulable.model_validate(
         {
-            "group_id": "group-course-1",
+            "group_id": group_id,
             "course": {"type": "klik-en-tik", "level": 1},
             "reason_code": "no-teacher",
             "reason": "Er is geen docent vrij op dinsdag.",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import email.policy
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -77,6 +77,12 @@ def refused_for_good(error: Exception) -> bool:
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         return bool(error.recipients) and all(r.code >= 500 for r in error.recipients)
     return isinstance(error, aiosmtplib.SMTPRecipientRefused | aiosmtplib.SMTPDataError) and error.code >= 500
+
+
+def reply_codes(error: Exception) -> list[int]:
+    """The SMTP reply codes of a refusal (one per refused recipient), never the server's text."""
+    refused = getattr(error, "recipients", None) or [error]
+    return [code for code in (getattr(r, "code", None) for r in refused) if isinstance(code, int)]
 
 
 def _notice(row: Any) -> Notice:
@@ -136,6 +142,7 @@ class MailSender(PollingWorker):
                     .limit(self._batch_size)
                 )
             ).all()
+            keys = await self._answers_first(connection, keys)
         composed = 0
         for key in keys:
             try:
@@ -151,6 +158,32 @@ class MailSender(PollingWorker):
                         .values(compose_error=type(error).__name__)
                     )
         return composed
+
+    async def _answers_first(self, connection: AsyncConnection, keys: Sequence[str]) -> list[str]:
+        """The due batches, each after the person's waiting answers to referrals, due or not.
+
+        A partner's contact person hears whether a referral is accepted before (never a minute
+        after) the mail that the employee is in a group: the answers' batch window is cut short.
+        Composed first, the answers' mail has the lower id and goes first.
+        """
+        ordered: list[str] = []
+        for key in keys:
+            if not key.startswith("referrals/"):
+                recipient = select(notices.c.recipient).where(notices.c.batch_key == key).limit(1)
+                answers = await connection.scalars(
+                    select(notices.c.batch_key)
+                    .where(
+                        notices.c.kind == "referrals",
+                        notices.c.mail_id.is_(None),
+                        notices.c.compose_error.is_(None),
+                        func.lower(notices.c.recipient) == func.lower(recipient.scalar_subquery()),
+                    )
+                    .distinct()
+                )
+                ordered += [answer for answer in answers if answer not in ordered]
+            if key not in ordered:
+                ordered.append(key)
+        return ordered
 
     async def _compose(self, connection: AsyncConnection, batch_key: str) -> int:
         # Another process composing the same batch holds this lock: leave the batch to it.
@@ -328,7 +361,7 @@ class MailSender(PollingWorker):
             .where(mails.c.id == row.id)
             .values(failed_at=self._clock.now(), attempts=attempts, last_error=stored_error(error))
         )
-        notice = refused_notice(row.id, row.recipient, row.subject, str(error), self._audience)
+        notice = refused_notice(row.id, row.recipient, row.subject, reply_codes(error), self._audience)
         if notice is not None:
             windows: Mapping[Window, float] = {"now": 0.0}
             await add_notices(connection, [notice], windows, self._clock.now())

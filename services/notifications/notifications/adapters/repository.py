@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from taalhuis_shared.clock import Clock
 
+from ..domain.groups import Known
 from ..domain.notices import Notice, Window
 from .tables import group_staff, notices
 
@@ -61,6 +62,21 @@ class NoticeRepository:
         await self._connection.execute(
             statement.on_conflict_do_update(
                 index_elements=["group_id"], set_={"staff": statement.excluded.staff}
+            )
+        )
+
+    async def known_group(self, group_id: str) -> Known | None:
+        """What is known of the group (`domain.groups`), or None."""
+        known = await self._connection.scalar(
+            select(group_staff.c.known).where(group_staff.c.group_id == group_id)
+        )
+        return dict(known) if known else None
+
+    async def remember_group(self, group_id: str, known: Known) -> None:
+        statement = insert(group_staff).values(group_id=group_id, staff=[], known=known)
+        await self._connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=["group_id"], set_={"known": statement.excluded.known}
             )
         )
 

@@ -13,7 +13,8 @@ than the period ago, or the notice was set aside (`compose_error`) that long ago
 kind, role, language, origin, times and the mail they went into. `notice_key` (origin, kind and
 address) must stay unique: it becomes `shredded/<id>`; an event that old cannot come again (the
 inbox's reasoning), so nothing needs the key to recognise it. A group's staff list
-(`group_staff`: names and addresses from `CourseScheduled`) is deleted when all of that group's
+(`group_staff`: names and addresses from `CourseScheduled`, and `known`: what names the group and
+dates its sessions) is deleted when all of that group's
 notices have reached that point: no mail about the group is waiting or recent. (A course
 paused for longer than the period loses it too; `CourseResumed` brings the staff again, and a
 `GroupChanged` in the pause then reaches the contact persons but not the teacher.)

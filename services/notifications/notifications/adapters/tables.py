@@ -73,10 +73,12 @@ notices = Table(
     Index("pending_notices", "batch_key", "due_at", postgresql_where=text("mail_id IS NULL")),
 )
 
-# The staff of each group's course, from CourseScheduled: GroupChanged names no teacher.
+# The staff of each group's course, from CourseScheduled: GroupChanged names no teacher. And
+# what names the group in a mail and numbers its sessions (`domain.groups`), from every event.
 group_staff = Table(
     "group_staff",
     metadata,
     Column("group_id", String(200), primary_key=True),
     Column("staff", JSON, nullable=False),
+    Column("known", JSON, nullable=True),
 )

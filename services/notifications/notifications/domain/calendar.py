@@ -8,21 +8,18 @@ revision, which scheduling raises each time the session moves or is cancelled.
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from .notices import Language, one_line
+from .notices import one_line
+
+if TYPE_CHECKING:
+    from .wording import Words
 
 PRODID = "-//Taalhuis//notifications//NL"
-
-# The words of an event's summary, location and description, in the attendee's language.
-WORDS: dict[str, dict[str, str]] = {
-    "nl": {"session": "les", "room": "zaal", "ipads": "Neem {ipads} iPads mee."},
-    "en": {"session": "session", "room": "room", "ipads": "Bring {ipads} iPads."},
-}
 
 
 def _person(address: str, name: str | None) -> vCalAddress:
@@ -51,13 +48,12 @@ def invitation(
     organizer: str,
     attendee: str,
     attendee_name: str | None,
-    summary: Callable[[dict[str, Any]], str],
-    language: Language = "nl",
+    words: Words,
     now: datetime,
 ) -> bytes | None:
     """The .ics for one staff mail; None when it concerns no session (a pause, a group change).
 
-    `summary` gives the course's title in the attendee's `language`, which the other words follow.
+    `words` speak the attendee's language: the course's title, "les 3", the room, the iPads.
     """
     sessions = _latest(items)
     if not sessions:
@@ -67,7 +63,6 @@ def invitation(
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "CANCEL" if cancel else "REQUEST")
-    words = WORDS[language]
     stamp = now.astimezone(UTC)  # DTSTAMP: when the invitation was made, by the service's clock
     for session in sessions:
         event = Event()
@@ -76,11 +71,12 @@ def invitation(
         event.add("dtstamp", stamp)
         event.add("dtstart", datetime.fromisoformat(session["start"]).astimezone(UTC))
         event.add("dtend", datetime.fromisoformat(session["end"]).astimezone(UTC))
-        event.add("summary", f"{summary(session['course'])}, {words['session']} {session['number']}")
-        room = f", {words['room']} {session['room']}" if session.get("room") else ""
-        event.add("location", f"{session['location']}, {session['address']}{room}")
+        number = words.t.gettext("session %(number)s") % {"number": session["number"]}
+        event.add("summary", f"{words.title(session['course'])}, {number}")
+        event.add("location", words.place(session))
         if session.get("ipads"):
-            event.add("description", words["ipads"].format(ipads=session["ipads"]))
+            ipads = words.t.ngettext("Bring %(num)d iPad.", "Bring %(num)d iPads.", session["ipads"])
+            event.add("description", ipads % {"num": session["ipads"]})
         event.add("status", "CANCELLED" if cancel else "CONFIRMED")
         event.add("organizer", _person(organizer_address(organizer), "Taalhuis"))
         attendee_address = _person(attendee, attendee_name)

@@ -2,100 +2,67 @@
 
 Pure functions: the same notices give the same mail, including its Message-ID, so that a repeat
 is recognisable by the receiving side too. Dutch (B1) by default; English, for every kind and
-the calendar invitation too, where a recipient reads English.
+the calendar invitation too, where a recipient reads English. The words are in the message
+catalogues (`wording`); one template per kind serves both languages.
 """
 
 from __future__ import annotations
 
 import email.utils
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
+from babel.support import Translations
 
-from . import calendar
-from .notices import Language, Notice, one_line
-
-# Written out here: the machine's locale may not be Dutch, or may not exist at all.
-DAYS = {
-    "nl": ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-}
-MONTHS = {
-    "nl": [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
-COURSE_NAMES = {"klik-en-tik": "Klik & Tik", "digisterker": "Digisterker"}
-LEVEL = {"nl": "niveau", "en": "level"}
+from . import calendar, sections
+from .notices import Notice, one_line
+from .wording import Language, Words, translations
 
 # Any fixed UUID: it only has to stay the same, so that Message-IDs stay the same.
 MESSAGE_ID_NAMESPACE = uuid.UUID("6f1d8a52-3c1e-4c55-9a43-2b7f0e6c1d90")
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-_environment = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
-    # HTML escapes every value from an event; the plain-text part has nothing to escape.
-    autoescape=jinja2.select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-    undefined=jinja2.StrictUndefined,
-)
 
-SUBJECTS: dict[str, dict[str, str]] = {
-    "nl": {
-        "referrals": "Antwoord op uw aanmeldingen",
-        "digest": "Overzicht: aanmeldingen die niet zijn aangenomen",
-        "group": "Groep {title} is compleet",
-        "course": "Cursus {title}: start op {first}",
-        "cancellation": "Lessen gaan niet door",
-        "change": "Wijziging in de cursus",
-        "unschedulable": "Actie nodig: groep {title} kan niet worden ingepland",
-        "refused": "E-mail niet afgeleverd",
-    },
-    "en": {
-        "referrals": "Answer to your referrals",
-        "digest": "Overview: referrals that were not accepted",
-        "group": "Group {title} is full",
-        "course": "Course {title}: starts on {first}",
-        "cancellation": "Sessions cancelled",
-        "change": "Change to your course",
-        "unschedulable": "Action needed: group {title} cannot be scheduled",
-        "refused": "E-mail not delivered",
-    },
-}
+
+@cache
+def environment(language: Language) -> jinja2.Environment:
+    """The templates with the language's catalogue: `_`, `ngettext` and `pgettext` (new style)."""
+    templates = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        # HTML escapes every value from an event; the plain-text part has nothing to escape.
+        autoescape=jinja2.select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    templates.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return templates
+
+
+def subject_line(kind: str, t: Translations) -> str:
+    """The subject of each kind of mail; `{title}` is the course, `{first}` its first day."""
+    subjects = {
+        "referrals": t.gettext("Answer to your referrals"),
+        "digest": t.gettext("Overview: referrals that were not accepted"),
+        "group": t.gettext("Group {title} is full"),
+        "course": t.gettext("Course {title}: starts on {first}"),
+        "cancellation": t.gettext("Sessions cancelled"),
+        "change": t.gettext("Change to your course"),
+        "unschedulable": t.gettext("Action needed: group {title} cannot be scheduled"),
+        "refused": t.gettext("E-mail not delivered"),
+    }
+    return subjects[kind]
 
 
 @dataclass(frozen=True)
@@ -113,45 +80,6 @@ class Mail:
     message_id: str
 
 
-class Words:
-    """Dates, times and course names in one language and time zone, for the templates."""
-
-    def __init__(self, language: Language, timezone: ZoneInfo) -> None:
-        self.language, self.timezone = language, timezone
-
-    def moment(self, iso: str) -> datetime:
-        return datetime.fromisoformat(iso).astimezone(self.timezone)
-
-    def date(self, value: str | date) -> str:
-        """`dinsdag 8 december 2026` / `Tuesday 8 December 2026`, from a moment or a day."""
-        if isinstance(value, str):
-            value = self.moment(value).date() if "T" in value else date.fromisoformat(value)
-        days, months = DAYS[self.language], MONTHS[self.language]
-        return f"{days[value.weekday()]} {value.day} {months[value.month - 1]} {value.year}"
-
-    def time(self, iso: str) -> str:
-        return f"{self.moment(iso):%H:%M}"
-
-    def when(self, iso: str) -> str:
-        """`dinsdag 8 december 2026 om 13:30`."""
-        return f"{self.date(iso)} {'om' if self.language == 'nl' else 'at'} {self.time(iso)}"
-
-    def session(self, session: dict[str, Any]) -> str:
-        """`dinsdag 8 december 2026, 13:30 tot 15:30`."""
-        until = "tot" if self.language == "nl" else "to"
-        start, end = session["start"], session["end"]
-        return f"{self.date(start)}, {self.time(start)} {until} {self.time(end)}"
-
-    def place(self, session: dict[str, Any]) -> str:
-        room = session.get("room")
-        word = "zaal" if self.language == "nl" else "room"
-        return f"{session['location']}, {session['address']}" + (f", {word} {room}" if room else "")
-
-    def title(self, course: dict[str, Any]) -> str:
-        """`Klik & Tik niveau 1`; an unknown course type is shown as it came."""
-        return f"{COURSE_NAMES.get(course['type'], course['type'])} {LEVEL[self.language]} {course['level']}"
-
-
 def course_title(course: dict[str, Any], language: Language = "nl") -> str:
     return Words(language, ZoneInfo("UTC")).title(course)
 
@@ -166,9 +94,9 @@ def subject(kind: str, language: Language, items: Sequence[dict[str, Any]], word
     first = items[0]
     course = first.get("course")
     starts = [s["start"] for item in items for s in item.get("sessions", [])]
-    text = SUBJECTS[language][kind].format(
+    text = subject_line(kind, words.t).format(
         title=words.title(course) if course else "",
-        first=words.date(min(starts)).rsplit(" ", 1)[0] if starts else "",
+        first=words.day(min(starts)) if starts else "",
     )
     return one_line(text)
 
@@ -181,9 +109,17 @@ def compose(
     language = head.language
     words = Words(language, timezone)
     items = [n.payload for n in notices]
-    context = {"name": head.recipient_name, "role": head.role, "items": items, "w": words}
-    text = _environment.get_template(f"{language}/{head.kind}.txt").render(context)
-    html = _environment.get_template(f"{language}/{head.kind}.html").render(context)
+    context = {
+        "name": head.recipient_name,
+        "role": head.role,
+        "items": items,
+        "sections": sections.by_group(head.kind, items, now),
+        "w": words,
+    }
+    templates = environment(language)
+    # Optional paragraphs leave blank lines behind: never more than one in a row.
+    text = re.sub(r"\n{3,}", "\n\n", templates.get_template(f"{head.kind}.txt").render(context))
+    html = templates.get_template(f"{head.kind}.html").render(context)
     invitation = None
     if head.role == "staff":
         invitation = calendar.invitation(
@@ -192,8 +128,7 @@ def compose(
             organizer=mail_from,
             attendee=head.recipient,
             attendee_name=head.recipient_name,
-            summary=words.title,
-            language=language,
+            words=words,
             now=now,
         )
     return Mail(
@@ -230,7 +165,7 @@ def as_email(mail: Mail, *, mail_from: str, composed_at: datetime) -> EmailMessa
             mail.calendar,
             maintype="text",
             subtype="calendar",
-            filename="uitnodiging.ics",
+            filename="taalhuis.ics",  # one name for every language
             params={"method": method},
         )
     return message

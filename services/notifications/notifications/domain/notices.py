@@ -31,6 +31,9 @@ from taalhuis_shared.events import (
     Teacher,
 )
 
+from . import groups
+from .groups import Known
+
 Kind = Literal["referrals", "digest", "group", "course", "cancellation", "change", "unschedulable", "refused"]
 Role = Literal["staff", "contact", "coordinator"]
 Language = Literal["nl", "en"]
@@ -98,13 +101,27 @@ def staff_list(people: Iterable[StaffMember]) -> list[dict[str, str]]:
     return [{"name": one_line(p.name), "email": str(p.email)} for p in people]
 
 
-def session_facts(course_id: str, session: Session, location: Location, teacher: Teacher) -> dict[str, Any]:
-    """Everything about one session that staff and partners read, and the calendar needs."""
+def session_facts(
+    course_id: str,
+    session: Session,
+    location: Location,
+    teacher: Teacher,
+    known: Known | None = None,
+    before: Known | None = None,
+) -> dict[str, Any]:
+    """Everything about one session that staff and partners read, and the calendar needs.
+
+    `known` is the group after the event: the session's number is its place by date there.
+    `before` is the group before it: a teacher who changed is named with the one before.
+    """
     place = session.location or location
+    uid = groups.session_uid(course_id, session)
+    name = one_line((session.teacher or teacher).name)
+    previous = groups.teacher_before(before, uid)
     return {
-        "uid": f"{session.session_id or f'{course_id}-{session.number}'}@taalhuis",
+        "uid": uid,
         "sequence": session.revision,
-        "number": session.number,
+        "number": groups.number_of(known or {}, uid, session.number),
         "start": session.start.isoformat(),
         "end": session.end.isoformat(),
         "location": one_line(place.name),
@@ -112,7 +129,8 @@ def session_facts(course_id: str, session: Session, location: Location, teacher:
         "room": one_line(session.room) if session.room else None,
         "ipads": session.ipads,
         "setup_start": session.setup_start.isoformat() if session.setup_start else None,
-        "teacher": one_line((session.teacher or teacher).name),
+        "teacher": name,
+        "previous_teacher": previous if previous and previous != name else None,
         "volunteers": [one_line(v.name) for v in session.volunteers],
     }
 
@@ -132,14 +150,26 @@ def _contacts(contacts: Sequence[PartnerContact]) -> list[tuple[str, str, set[st
 
 
 def _course(data: Any) -> dict[str, Any]:
+    # The group id is for the shredder (which notices name a group), never shown in a mail.
     return {"type": data.course.type, "level": data.course.level, "group_id": data.group_id}
 
 
-class _Notices:
-    """Collects an event's notices; one address gets one notice per event (staff before others)."""
+def _group(known: Known) -> dict[str, Any]:
+    """How a mail names the group: course, level, language group, place and first date."""
+    return {**groups.name_of(known), "course": known.get("course")}
 
-    def __init__(self, origin: str, kind: Kind, audience: Audience) -> None:
+
+class _Notices:
+    """Collects an event's notices; one address gets one notice per event (staff before others).
+
+    `known` and `before` are the group after and before the event (see `groups`).
+    """
+
+    def __init__(
+        self, origin: str, kind: Kind, audience: Audience, known: Known, before: Known | None = None
+    ) -> None:
         self.origin, self.kind, self.audience = origin, kind, audience
+        self.known, self.before = known, before
         self.notices: list[Notice] = []
 
     def add(
@@ -149,6 +179,15 @@ class _Notices:
             return
         language = self.audience.language_of(recipient)
         self.notices.append(Notice(self.origin, kind or self.kind, role, recipient, name, language, payload))
+
+    def facts(
+        self, course_id: str, sessions: Sequence[Session], location: Location, teacher: Teacher
+    ) -> list[dict[str, Any]]:
+        """The sessions' facts, by date."""
+        return [
+            session_facts(course_id, s, location, teacher, self.known, self.before)
+            for s in sorted(sessions, key=lambda s: s.start)
+        ]
 
     def staff(
         self,
@@ -163,7 +202,7 @@ class _Notices:
         for session in sorted(sessions, key=lambda s: s.start):
             for person in _staff_of(session, teacher):
                 _, listed = theirs.setdefault(str(person.email).casefold(), (person, []))
-                listed.append(session_facts(course_id, session, location, teacher))
+                listed.extend(self.facts(course_id, [session], location, teacher))
         for person, listed in theirs.values():
             self.add("staff", str(person.email), one_line(person.name), {**payload, "sessions": listed})
 
@@ -179,28 +218,42 @@ class _Notices:
 
 
 def notices_for(
-    origin: str, data: EventData, audience: Audience, group_staff: Sequence[dict[str, str]] = ()
+    origin: str,
+    data: EventData,
+    audience: Audience,
+    group_staff: Sequence[dict[str, str]] = (),
+    known: Known | None = None,
 ) -> list[Notice]:
-    """The notices one event gives. `group_staff` is the group's staff, for GroupChanged."""
+    """The notices one event gives.
+
+    `group_staff` is the group's staff, for GroupChanged; `known` what was known of the group
+    before the event (`groups.learn`), to name it, number its sessions and see a teacher change.
+    """
+    after = groups.learn(known, data)
     match data:
         case ReferralAccepted() | ReferralRejected():
             return _referral(origin, data, audience)
         case GroupFilled():
-            return _group_filled(origin, data, audience)
-        case CourseScheduled() | CourseResumed():
-            return _planned(origin, data, audience)
-        case SessionCancelled() | SessionRescheduled():
-            return _session(origin, data, audience)
+            return _group_filled(_Notices(origin, "group", audience, after), data)
+        case CourseScheduled():
+            return _planned(_Notices(origin, "course", audience, after, known), data)
+        case CourseResumed():
+            return _planned(_Notices(origin, "change", audience, after, known), data)
+        case SessionCancelled():
+            return _session(_Notices(origin, "cancellation", audience, after, known), data)
+        case SessionRescheduled():
+            return _session(_Notices(origin, "change", audience, after, known), data)
         case CoursePaused():
-            return _paused(origin, data, audience)
+            return _paused(_Notices(origin, "cancellation", audience, after, known), data)
         case GroupChanged():
-            return _group_changed(origin, data, audience, group_staff)
+            return _group_changed(_Notices(origin, "change", audience, after), data, group_staff)
         case GroupUnschedulable():
-            out = _Notices(origin, "unschedulable", audience)
+            out = _Notices(origin, "unschedulable", audience, after)
             out.coordinator(
                 {
                     "event": "GroupUnschedulable",
                     "course": _course(data),
+                    "group": _group(after),
                     "reason_code": data.reason_code,
                     "reason": one_line(data.reason),
                     "reason_en": one_line(data.reason_en),
@@ -211,7 +264,7 @@ def notices_for(
 
 
 def _referral(origin: str, data: ReferralAccepted | ReferralRejected, audience: Audience) -> list[Notice]:
-    out = _Notices(origin, "referrals", audience)
+    out = _Notices(origin, "referrals", audience, {})
     reference = one_line(data.partner_referral_id)
     payload: dict[str, Any] = {
         "event": data.event_type,
@@ -245,12 +298,11 @@ def _referral(origin: str, data: ReferralAccepted | ReferralRejected, audience: 
     return out.notices
 
 
-def _group_filled(origin: str, data: GroupFilled, audience: Audience) -> list[Notice]:
-    out = _Notices(origin, "group", audience)
+def _group_filled(out: _Notices, data: GroupFilled) -> list[Notice]:
     payload = {
         "event": "GroupFilled",
         "course": _course(data),
-        "language_group": data.language_group,
+        "group": _group(out.known),
         "size": len(data.participants),
         "closed_early": data.closed_early,
     }
@@ -271,16 +323,12 @@ def _place(location: Location) -> dict[str, str]:
     return {"name": one_line(location.name), "address": one_line(location.address)}
 
 
-def _planned(origin: str, data: CourseScheduled | CourseResumed, audience: Audience) -> list[Notice]:
-    out = _Notices(origin, "course" if isinstance(data, CourseScheduled) else "change", audience)
-    facts = [
-        session_facts(data.course_id, s, data.location, data.teacher)
-        for s in sorted(data.sessions, key=lambda s: s.start)
-    ]
+def _planned(out: _Notices, data: CourseScheduled | CourseResumed) -> list[Notice]:
+    facts = out.facts(data.course_id, data.sessions, data.location, data.teacher)
     payload = {
         "event": data.event_type,
         "course": _course(data),
-        "course_id": data.course_id,
+        "group": _group(out.known),
         "location": _place(data.location),
         "teacher": one_line(data.teacher.name),
     }
@@ -297,16 +345,14 @@ def _planned(origin: str, data: CourseScheduled | CourseResumed, audience: Audie
     return out.notices
 
 
-def _session(origin: str, data: SessionCancelled | SessionRescheduled, audience: Audience) -> list[Notice]:
-    cancelled = isinstance(data, SessionCancelled)
-    out = _Notices(origin, "cancellation" if cancelled else "change", audience)
+def _session(out: _Notices, data: SessionCancelled | SessionRescheduled) -> list[Notice]:
     payload: dict[str, Any] = {
         "event": data.event_type,
         "course": _course(data),
-        "course_id": data.course_id,
+        "group": _group(out.known),
         "location": _place(data.location),
         "teacher": one_line(data.teacher.name),
-        "sessions": [session_facts(data.course_id, data.session, data.location, data.teacher)],
+        "sessions": out.facts(data.course_id, [data.session], data.location, data.teacher),
         "reason_code": data.reason_code,
     }
     if isinstance(data, SessionCancelled):
@@ -325,16 +371,17 @@ def _session(origin: str, data: SessionCancelled | SessionRescheduled, audience:
     return out.notices
 
 
-def _paused(origin: str, data: CoursePaused, audience: Audience) -> list[Notice]:
-    out = _Notices(origin, "cancellation", audience)
+def _paused(out: _Notices, data: CoursePaused) -> list[Notice]:
     payload = {
         "event": "CoursePaused",
         "course": _course(data),
-        "course_id": data.course_id,
+        "group": _group(out.known),
         "location": _place(data.location),
         "teacher": one_line(data.teacher.name),
         "reason": one_line(data.reason),
         "sessions_remaining": data.sessions_remaining,
+        # Every session known, cancelled or not: the mail says which still take place.
+        "schedule": groups.schedule_of(out.known),
         "sessions": [],
     }
     # The contract names only the teacher: volunteers hear it through the SessionCancelled events.
@@ -344,11 +391,8 @@ def _paused(origin: str, data: CoursePaused, audience: Audience) -> list[Notice]
     return out.notices
 
 
-def _group_changed(
-    origin: str, data: GroupChanged, audience: Audience, group_staff: Sequence[dict[str, str]]
-) -> list[Notice]:
-    out = _Notices(origin, "change", audience)
-    payload = {"event": "GroupChanged", "course": _course(data), "sessions": []}
+def _group_changed(out: _Notices, data: GroupChanged, group_staff: Sequence[dict[str, str]]) -> list[Notice]:
+    payload = {"event": "GroupChanged", "course": _course(data), "group": _group(out.known), "sessions": []}
     for person in group_staff:
         out.add(
             "staff",
@@ -391,9 +435,13 @@ def group_staff_of(data: CourseScheduled | CourseResumed) -> list[dict[str, str]
 
 
 def refused_notice(
-    mail_id: int, recipient: str, subject: str, error: str, audience: Audience
+    mail_id: int, recipient: str, subject: str, codes: Sequence[int], audience: Audience
 ) -> Notice | None:
-    """The coordinator hears once of a mail refused for good; never about their own address."""
+    """The coordinator hears once of a mail refused for good; never about their own address.
+
+    The server's reply codes only: its text is in English, may quote the address, and is no
+    sentence for a coordinator.
+    """
     if recipient.casefold() == audience.coordinator.casefold():
         return None
     payload = {
@@ -401,7 +449,7 @@ def refused_notice(
         "mail_id": mail_id,
         "recipient": recipient,
         "subject": one_line(subject),
-        "error": one_line(error)[:300],
+        "codes": [int(code) for code in codes],
     }
     coordinator = audience.coordinator
     return Notice(

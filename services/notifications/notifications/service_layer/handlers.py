@@ -1,5 +1,6 @@
 """What notifications does with an event: write notices (who must hear what) into its database.
 
+What is known of the event's group (its name, its sessions by date) is kept with it.
 Nothing is sent here: the notices are stored in the same transaction as the inbox entry (the
 shared handling step opens it and records the event), and the
 mail sender composes and sends the mails after the commit. So a repeated event writes nothing,
@@ -14,6 +15,7 @@ from taalhuis_shared.events import CloudEvent, CourseResumed, CourseScheduled, E
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 
 from ..adapters.repository import NoticeRepository
+from ..domain import groups
 from ..domain.notices import Audience, group_staff_of, notices_for
 
 log = logging.getLogger(__name__)
@@ -23,11 +25,16 @@ async def notify(event: CloudEvent, uow: UnitOfWork[NoticeRepository], audience:
     """Record the notices the event gives, in the open unit of work; returns how many."""
     data: EventData = event.data
     staff: list[dict[str, str]] = []
+    known = None
+    group_id = getattr(data, "group_id", None)
+    if group_id is not None:
+        known = await uow.repository.known_group(group_id)
+        await uow.repository.remember_group(group_id, groups.learn(known, data))
     if isinstance(data, CourseScheduled | CourseResumed):
         await uow.repository.remember_staff(data.group_id, group_staff_of(data))
     if isinstance(data, GroupChanged):
         staff = await uow.repository.staff_of(data.group_id)
-    added = await uow.repository.add(notices_for(event.id, data, audience, staff))
+    added = await uow.repository.add(notices_for(event.id, data, audience, staff, known))
     # Ids and counts only: names and addresses stay out of the logs.
     log.info("event %s (%s): %d notices", event.id, event.type, added)
     return added
