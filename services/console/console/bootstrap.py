@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
+from collections.abc import Callable
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +47,35 @@ class Console:
     web: FastAPI
 
 
+class DemoUsers:
+    """Creates the demo users once at start (a user that exists keeps its password)."""
+
+    name = "demo-users"
+
+    def __init__(self, unit_of_work: Callable[[], UnitOfWork[ConsoleRepository]], password: str) -> None:
+        self._unit_of_work = unit_of_work
+        self._password = password
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self._task is None or not self._task.done() or self._task.exception() is None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._create())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+
+    async def _create(self) -> None:
+        async with self._unit_of_work() as uow:
+            for user in DEMO_USERS:
+                if await uow.repository.add_user(user, hash_password(self._password)):
+                    log.info("demo user %s created (role %s)", user.name, user.role.value)
+
+
 def topology(settings: Settings) -> Topology:
     return Topology.of(settings, SERVICE)
 
@@ -65,6 +97,8 @@ def build(settings: Settings, *, serve_http: bool = True) -> Console:
     if serve_http:
         workers.append(WebServer(web, settings.http_host, settings.http_port))
 
+    if settings.demo_password:
+        workers.append(DemoUsers(unit_of_work, settings.demo_password))
     app = consuming_service(
         settings=settings,
         broker=broker,
@@ -75,16 +109,6 @@ def build(settings: Settings, *, serve_http: bool = True) -> Console:
         build_router=build_router,
         workers=workers,
     )
-
-    async def create_demo_users() -> None:
-        if not settings.demo_password:
-            return
-        async with unit_of_work() as uow:
-            for user in DEMO_USERS:
-                if await uow.repository.add_user(user, hash_password(settings.demo_password)):
-                    log.info("demo user %s created (role %s)", user.name, user.role.value)
-
-    app.on_startup(create_demo_users)
     return Console(app, web)
 
 
