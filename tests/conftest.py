@@ -35,7 +35,9 @@ SERVICES = ["enrolment", "scheduling", "notifications", "console"]
 # from tests/support/enrolment.yaml). Set here so that service processes inherit it too.
 os.environ.setdefault(
     "PUBLISHERS",
-    json.dumps({role: ["guest"] for role in ("coordinator", "enrolment", "scheduling", "notifications", "console")}),
+    json.dumps(
+        {role: ["guest"] for role in ("coordinator", "enrolment", "scheduling", "notifications", "console")}
+    ),
 )
 
 

@@ -18,7 +18,13 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSTRAINTS = ROOT / "constraints.txt"
-PACKAGES = ["taalhuis-shared", "taalhuis-enrolment", "taalhuis-scheduling", "taalhuis-notifications", "taalhuis-console"]
+PACKAGES = [
+    "taalhuis-shared",
+    "taalhuis-enrolment",
+    "taalhuis-scheduling",
+    "taalhuis-notifications",
+    "taalhuis-console",
+]
 DOCKERFILES = sorted((ROOT / "services").glob("*/Dockerfile"))
 
 

@@ -26,7 +26,7 @@ from tests.support.broker import Namespace
 from tests.support.databases import Databases
 
 MIGRATIONS = Path(console.__file__).parent / "migrations"
-PASSWORD = "een-goed-wachtwoord"  # noqa: S105 - a test user's
+PASSWORD = "een-goed-wachtwoord"
 USERS = [
     User("coordinator", Role.COORDINATOR),
     User("promen", Role.PARTNER, "promen"),
@@ -76,7 +76,9 @@ async def browser(running_console: Console) -> AsyncIterator[Browser]:
     clients: list[httpx.AsyncClient] = []
 
     def new() -> httpx.AsyncClient:
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=running_console.web), base_url="http://test")
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=running_console.web), base_url="http://test"
+        )
         clients.append(client)
         return client
 
@@ -96,7 +98,9 @@ async def log_in(client: httpx.AsyncClient, name: str, password: str = PASSWORD)
     return await client.post("/inloggen", data={"naam": name, "wachtwoord": password, "csrf_token": token})
 
 
-async def post_form(client: httpx.AsyncClient, page_url: str, action: str, data: dict[str, Any]) -> httpx.Response:
+async def post_form(
+    client: httpx.AsyncClient, page_url: str, action: str, data: dict[str, Any]
+) -> httpx.Response:
     """Submit a form as a browser would: the token from the page it is on."""
     token = csrf_of(await client.get(page_url))
     return await client.post(action, data={**data, "csrf_token": token})

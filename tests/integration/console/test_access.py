@@ -56,7 +56,11 @@ async def test_after_five_wrong_passwords_even_the_right_one_is_refused(
     # Another user is not affected.
     assert (await log_in(browser(), "gouwe")).status_code == 303
     async with connected(console_settings) as connection:
-        outcomes = (await connection.execute(select(audit.c.outcome).where(audit.c.actor == "promen"))).scalars().all()
+        outcomes = (
+            (await connection.execute(select(audit.c.outcome).where(audit.c.actor == "promen")))
+            .scalars()
+            .all()
+        )
     assert outcomes.count("wrong-password") == 5 and "refused-throttled" in outcomes
 
 
@@ -74,9 +78,13 @@ async def test_a_post_without_or_with_a_wrong_csrf_token_is_refused(
     # Another browser's token is no good either.
     other = browser()
     other_token = csrf_of(await other.get("/inloggen"))
-    assert (await client.post("/wachtlijsten/groep-vormen", data={**closure, "csrf_token": other_token})).status_code == 403
+    assert (
+        await client.post("/wachtlijsten/groep-vormen", data={**closure, "csrf_token": other_token})
+    ).status_code == 403
     # A login without the token is refused too.
-    assert (await browser().post("/inloggen", data={"naam": "coordinator", "wachtwoord": "x"})).status_code == 403
+    assert (
+        await browser().post("/inloggen", data={"naam": "coordinator", "wachtwoord": "x"})
+    ).status_code == 403
     assert await outbox_count(console_settings) == 0
     # With the token of its own page it goes through.
     sent = await post_form(client, "/wachtlijsten", "/wachtlijsten/groep-vormen", closure)
@@ -109,7 +117,9 @@ async def test_a_partner_cannot_act_for_another_partner(browser: Browser, consol
     assert (await gouwe.get("/wachtlijsten")).status_code == 403
 
 
-async def test_a_viewer_reads_the_timetable_and_cannot_post(browser: Browser, console_settings: Settings) -> None:
+async def test_a_viewer_reads_the_timetable_and_cannot_post(
+    browser: Browser, console_settings: Settings
+) -> None:
     client = browser()
     await log_in(client, "docent")
     timetable = await client.get("/rooster")

@@ -67,7 +67,9 @@ async def test_an_early_closure_shows_the_group_and_a_refused_one_the_reason(
             coordinator, "/ruimte", "/ruimte",
             {"cursus": "klik-en-tik", "groepen": "1", "vanaf": "2027-01-04", "locaties": "Bibliotheek Gouda"},
         )  # fmt: skip
-        assert "De ruimte is geopend: 1 groep(en) Klik &amp; Tik" in await outcome_of(coordinator, intake.headers["location"])
+        assert "De ruimte is geopend: 1 groep(en) Klik &amp; Tik" in await outcome_of(
+            coordinator, intake.headers["location"]
+        )
 
         for number in (1, 2, 3):
             assert f"plaats {number} van de wachtlijst" in await refer(partner, number)
@@ -91,18 +93,23 @@ async def test_an_early_closure_shows_the_group_and_a_refused_one_the_reason(
 
         # The partner withdraws one; the page says what it changed.
         withdrawn = await post_form(
-            partner, "/aanmeldingen", "/aanmeldingen/afmelden", {"partner_id": "promen", "aanmelding": "PRM-0002"}
+            partner,
+            "/aanmeldingen",
+            "/aanmeldingen/afmelden",
+            {"partner_id": "promen", "aanmelding": "PRM-0002"},
         )
         assert "groep" in (await outcome_of(partner, withdrawn.headers["location"])).lower()
 
     # The read model, rebuilt from a replay of the same events into a fresh database, is the same.
     consumed = {f"{t.__name__}" for t in HANDLERS}
-    events = [r.event for r in tap.received if f"{r.event['type']}V{r.event.get('dataversion', '1')}" in consumed]
+    events = [
+        r.event for r in tap.received if f"{r.event['type']}V{r.event.get('dataversion', '1')}" in consumed
+    ]
     assert any(e["type"] == "GroupFilled" for e in events)
 
     async def all_handled() -> bool:
         async with connected(console_settings) as connection:
-            handled = (await connection.execute(select(func.count()).select_from(store.inbox))).scalar_one()
+            handled = int((await connection.execute(select(func.count()).select_from(store.inbox))).scalar_one())
         return handled >= len({e["id"] for e in events})
 
     await eventually(all_handled, what="the console handled every event the tap saw")

@@ -41,7 +41,9 @@ class ConsoleRepository:
         """False when a user of that name exists (nothing changes)."""
         added = await self.connection.execute(
             pg_insert(users)
-            .values(name=user.name, role=user.role.value, partner_id=user.partner_id, password_hash=password_hash)
+            .values(
+                name=user.name, role=user.role.value, partner_id=user.partner_id, password_hash=password_hash
+            )
             .on_conflict_do_nothing()
             .returning(users.c.name)
         )
@@ -61,7 +63,9 @@ class ConsoleRepository:
     async def clear_failures(self, name: str) -> None:
         await self.connection.execute(delete(login_failures).where(login_failures.c.user_name == name))
 
-    async def audit(self, at: datetime, actor: str, action: str, outcome: str, subject: str | None = None) -> None:
+    async def audit(
+        self, at: datetime, actor: str, action: str, outcome: str, subject: str | None = None
+    ) -> None:
         await self.connection.execute(
             insert(audit).values(at=at, actor=actor, action=action, outcome=outcome, subject=subject)
         )
@@ -125,7 +129,13 @@ class ConsoleRepository:
     # --- read model: intakes ------------------------------------------------------------------------
 
     async def add_intake(
-        self, intake_id: str, course_type: str, groups_total: int, from_date: date, locations: list[str], at: datetime
+        self,
+        intake_id: str,
+        course_type: str,
+        groups_total: int,
+        from_date: date,
+        locations: list[str],
+        at: datetime,
     ) -> None:
         await self.connection.execute(
             pg_insert(intakes)
@@ -160,13 +170,17 @@ class ConsoleRepository:
     # --- read model: referrals ----------------------------------------------------------------------
 
     async def referral(self, partner_id: str, key: str) -> Row[Any] | None:
-        query = select(referrals).where(referrals.c.partner_id == partner_id, referrals.c.partner_referral_key == key)
+        query = select(referrals).where(
+            referrals.c.partner_id == partner_id, referrals.c.partner_referral_key == key
+        )
         return (await self.connection.execute(query)).first()
 
     async def put_referral(self, partner_id: str, key: str, values: dict[str, Any]) -> None:
         statement = pg_insert(referrals).values(partner_id=partner_id, partner_referral_key=key, **values)
         await self.connection.execute(
-            statement.on_conflict_do_update(index_elements=["partner_id", "partner_referral_key"], set_=values)
+            statement.on_conflict_do_update(
+                index_elements=["partner_id", "partner_referral_key"], set_=values
+            )
         )
 
     async def update_referral(self, partner_id: str, key: str, values: dict[str, Any]) -> None:
@@ -177,7 +191,9 @@ class ConsoleRepository:
         )
 
     async def update_referral_by_id(self, referral_id: str, values: dict[str, Any]) -> None:
-        await self.connection.execute(update(referrals).where(referrals.c.referral_id == referral_id).values(**values))
+        await self.connection.execute(
+            update(referrals).where(referrals.c.referral_id == referral_id).values(**values)
+        )
 
     async def referrals_of(self, partner_id: str | None) -> Sequence[Row[Any]]:
         query = select(referrals).order_by(referrals.c.updated_at.desc(), referrals.c.partner_referral_id)
@@ -205,7 +221,10 @@ class ConsoleRepository:
     async def put_group(self, group_id: str, values: dict[str, Any]) -> bool:
         """False when the group was known already (nothing changes)."""
         added = await self.connection.execute(
-            pg_insert(groups).values(group_id=group_id, **values).on_conflict_do_nothing().returning(groups.c.group_id)
+            pg_insert(groups)
+            .values(group_id=group_id, **values)
+            .on_conflict_do_nothing()
+            .returning(groups.c.group_id)
         )
         return added.first() is not None
 
@@ -216,17 +235,25 @@ class ConsoleRepository:
         return (await self.connection.execute(select(groups).where(groups.c.group_id == group_id))).first()
 
     async def groups(self) -> Sequence[Row[Any]]:
-        return (await self.connection.execute(select(groups).order_by(groups.c.formed_at, groups.c.group_id))).all()
+        return (
+            await self.connection.execute(select(groups).order_by(groups.c.formed_at, groups.c.group_id))
+        ).all()
 
     async def put_session(self, session_id: str, values: dict[str, Any]) -> None:
         statement = pg_insert(sessions).values(session_id=session_id, **values)
-        await self.connection.execute(statement.on_conflict_do_update(index_elements=["session_id"], set_=values))
+        await self.connection.execute(
+            statement.on_conflict_do_update(index_elements=["session_id"], set_=values)
+        )
 
     async def update_session(self, session_id: str, values: dict[str, Any]) -> None:
-        await self.connection.execute(update(sessions).where(sessions.c.session_id == session_id).values(**values))
+        await self.connection.execute(
+            update(sessions).where(sessions.c.session_id == session_id).values(**values)
+        )
 
     async def session(self, session_id: str) -> Row[Any] | None:
-        return (await self.connection.execute(select(sessions).where(sessions.c.session_id == session_id))).first()
+        return (
+            await self.connection.execute(select(sessions).where(sessions.c.session_id == session_id))
+        ).first()
 
     async def sessions_between(self, start: datetime, end: datetime) -> Sequence[Row[Any]]:
         query = (
@@ -245,11 +272,16 @@ class ConsoleRepository:
         result = await self.connection.execute(
             select(func.min(sessions.c.starts_at)).where(sessions.c.starts_at >= moment)
         )
-        return result.scalar_one()
+        first: datetime | None = result.scalar_one()
+        return first
 
     async def staff_names(self) -> tuple[list[str], list[str], list[str]]:
         """Places, teachers and volunteers that occur in the timetable (for its filters)."""
-        rows = (await self.connection.execute(select(sessions.c.location, sessions.c.teacher, sessions.c.volunteers))).all()
+        rows = (
+            await self.connection.execute(
+                select(sessions.c.location, sessions.c.teacher, sessions.c.volunteers)
+            )
+        ).all()
         places = sorted({r.location for r in rows})
         teachers = sorted({r.teacher for r in rows})
         volunteers = sorted({v for r in rows for v in r.volunteers})

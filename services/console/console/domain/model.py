@@ -127,10 +127,12 @@ def pending_text(kind: CommandKind) -> str:
         CommandKind.INTAKE: "Het openen van de ruimte is verstuurd. We wachten op de bevestiging.",
         CommandKind.EARLY_CLOSURE: "Het verzoek is verstuurd. We wachten op het antwoord: "
         "een nieuwe groep, of de reden waarom het niet kan.",
-        CommandKind.SESSION_CANCELLATION: "Het afzeggen is verstuurd. We wachten tot de planning het bevestigt.",
+        CommandKind.SESSION_CANCELLATION: "Het afzeggen is verstuurd. "
+        "We wachten tot de planning het bevestigt.",
         CommandKind.MEASURES: "De maatregel is verstuurd. We wachten op de bevestiging.",
         CommandKind.MEASURES_LIFTED: "Het opheffen is verstuurd. We wachten op de bevestiging.",
-        CommandKind.REFERRAL: "De aanmelding is verstuurd. We wachten op het antwoord: aangenomen of afgewezen.",
+        CommandKind.REFERRAL: "De aanmelding is verstuurd. "
+        "We wachten op het antwoord: aangenomen of afgewezen.",
         CommandKind.WITHDRAWAL: "De afmelding is verstuurd. We wachten op het antwoord.",
     }
     return waits_for[kind]

@@ -28,9 +28,13 @@ MIN_PASSWORD = 10
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="taalhuis-console", description="Gebruikers van de Taalhuis-console.")
+    parser = argparse.ArgumentParser(
+        prog="taalhuis-console", description="Gebruikers van de Taalhuis-console."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    add = commands.add_parser("add-user", help="een gebruiker toevoegen (wachtwoord via standaardinvoer of vraag)")
+    add = commands.add_parser(
+        "add-user", help="een gebruiker toevoegen (wachtwoord via standaardinvoer of vraag)"
+    )
     add.add_argument("name", help="inlognaam")
     add.add_argument("--role", required=True, choices=[role.value for role in Role], help="rol")
     add.add_argument("--partner", help="code van de partner (alleen en verplicht bij rol partner)")
@@ -78,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Het wachtwoord is te kort: minstens {MIN_PASSWORD} tekens.", file=sys.stderr)
         return 2
     try:
-        settings = Settings()  # type: ignore[call-arg]  # DATABASE_URL from the environment
+        settings = Settings()  # DATABASE_URL from the environment
     except ValidationError:
         print("DATABASE_URL ontbreekt of SESSION_SECRET is niet goed: zie de README.", file=sys.stderr)
         return 2

@@ -76,9 +76,13 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
     app.mount("/static", StaticFiles(directory=str(PACKAGE / "static")), name="static")
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         response = await call_next(request)
-        response.headers["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'none'; form-action 'self'"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'"
+        )
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cache-Control"] = "no-store"
@@ -110,9 +114,14 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
             request.session["csrf"] = token
         return token
 
-    def page(request: Request, template: str, user: User | None, context: dict[str, Any], status: int = 200) -> Response:
+    def page(
+        request: Request, template: str, user: User | None, context: dict[str, Any], status: int = 200
+    ) -> Response:
         return templates.TemplateResponse(
-            request, template, {"user": user, "csrf_token": csrf_token(request), **context}, status_code=status
+            request,
+            template,
+            {"user": user, "csrf_token": csrf_token(request), **context},
+            status_code=status,
         )
 
     async def checked_form(request: Request) -> FormData:
@@ -120,9 +129,12 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
         form = await request.form()
         sent = form.get("csrf_token")
         expected = request.session.get("csrf")
-        if not (isinstance(sent, str) and isinstance(expected, str) and secrets.compare_digest(sent, expected)):
+        if not (
+            isinstance(sent, str) and isinstance(expected, str) and secrets.compare_digest(sent, expected)
+        ):
             raise Refused(
-                "Dit formulier is verlopen of niet geldig. Laad de pagina opnieuw en probeer het nog eens.", 403
+                "Dit formulier is verlopen of niet geldig. Laad de pagina opnieuw en probeer het nog eens.",
+                403,
             )
         return form
 
@@ -202,7 +214,10 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
         language = _text(form, "taalgroep") or None
         data = _valid(
             EarlyClosureRequested,
-            {"course": {"type": _text(form, "cursus"), "level": _text(form, "niveau")}, "language_group": language},
+            {
+                "course": {"type": _text(form, "cursus"), "level": _text(form, "niveau")},
+                "language_group": language,
+            },
         )
         label = f"{model.course_name(data.course.type, data.course.level)} ({model.language_name(language)})"
         key = correlation(data.course.type, data.course.level, data.language_group)
@@ -213,7 +228,9 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
         user = await logged_in(request, Role.COORDINATOR)
         async with unit_of_work() as uow:
             intakes = await uow.repository.intakes()
-        return page(request, "intakes.html", user, {"intakes": intakes, "course_types": settings.course_types})
+        return page(
+            request, "intakes.html", user, {"intakes": intakes, "course_types": settings.course_types}
+        )
 
     @app.post("/ruimte")
     async def open_intake(request: Request) -> Response:
@@ -230,9 +247,12 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
                 "locations": locations,
             },
         )
-        label = f"{data.groups} groep(en) {model.course_name(data.course_type)} vanaf {model.dutch_date(data.from_date)}"
+        course = model.course_name(data.course_type)
+        label = f"{data.groups} groep(en) {course} vanaf {model.dutch_date(data.from_date)}"
         return sent(
-            await actions.send(user, CommandKind.INTAKE, data, correlation=correlation(data.intake_id), label=label)
+            await actions.send(
+                user, CommandKind.INTAKE, data, correlation=correlation(data.intake_id), label=label
+            )
         )
 
     @app.get("/groepen", response_class=HTMLResponse)
@@ -240,7 +260,11 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
         user = await logged_in(request, Role.COORDINATOR)
         async with unit_of_work() as uow:
             groups = await uow.repository.groups()
-            sessions = {g.course_id: await uow.repository.sessions_of_course(g.course_id) for g in groups if g.course_id}
+            sessions = {
+                g.course_id: await uow.repository.sessions_of_course(g.course_id)
+                for g in groups
+                if g.course_id
+            }
         return page(request, "groups.html", user, {"groups": groups, "sessions": sessions})
 
     @app.get("/rooster", response_class=HTMLResponse)
@@ -299,12 +323,18 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
             raise Refused("Deze les staat niet in het rooster.", 404)
         data = _valid(
             SessionCancellationRequested,
-            {"session_id": session_id, "reason_code": reason_code, "reason": model.CANCELLATION_REASONS[reason_code]},
+            {
+                "session_id": session_id,
+                "reason_code": reason_code,
+                "reason": model.CANCELLATION_REASONS[reason_code],
+            },
         )
         day = model.dutch_date(session.starts_at.astimezone(LIBRARY_ZONE).date(), weekday=True)
         label = f"Les {session.number} op {day}, {session.location}"
         key = correlation(session_id)
-        return sent(await actions.send(user, CommandKind.SESSION_CANCELLATION, data, correlation=key, label=label))
+        return sent(
+            await actions.send(user, CommandKind.SESSION_CANCELLATION, data, correlation=key, label=label)
+        )
 
     @app.get("/maatregelen", response_class=HTMLResponse)
     async def measures_page(request: Request) -> Response:
@@ -334,7 +364,9 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
     @app.post("/maatregelen/opheffen")
     async def lift_measures(request: Request) -> Response:
         user, form = await acting(request, Role.COORDINATOR)
-        data = _valid(MeasuresLifted, {"measure_id": _text(form, "maatregel"), "from_date": _text(form, "vanaf")})
+        data = _valid(
+            MeasuresLifted, {"measure_id": _text(form, "maatregel"), "from_date": _text(form, "vanaf")}
+        )
         label = f"Maatregel opheffen vanaf {model.dutch_date(data.from_date)}"
         key = correlation(data.measure_id)
         return sent(await actions.send(user, CommandKind.MEASURES_LIFTED, data, correlation=key, label=label))
@@ -348,7 +380,9 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
 
     # --- partner ------------------------------------------------------------------------------------
 
-    def referral_form(request: Request, user: User, values: dict[str, str], errors: str, status: int = 200) -> Response:
+    def referral_form(
+        request: Request, user: User, values: dict[str, str], errors: str, status: int = 200
+    ) -> Response:
         return page(
             request,
             "referral_form.html",
@@ -369,7 +403,9 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
         partner_id = _text(form, "partner_id")
         if not user.may_act_for(partner_id):
             await actions.audit(user, "referral", "refused-other-partner")
-            raise Refused("U kunt alleen medewerkers van uw eigen organisatie aanmelden. Er is niets verstuurd.")
+            raise Refused(
+                "U kunt alleen medewerkers van uw eigen organisatie aanmelden. Er is niets verstuurd."
+            )
         values = {key: _text(form, key) for key in REFERRAL_FIELDS}
         try:
             data = ReferralSubmitted.model_validate(_referral_data(partner_id, values))
@@ -378,7 +414,9 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
         key = correlation(partner_id, data.partner_referral_id)
         label = f"Aanmelding {data.partner_referral_id}"
         return sent(
-            await actions.send(user, CommandKind.REFERRAL, data, correlation=key, label=label, partner_id=partner_id)
+            await actions.send(
+                user, CommandKind.REFERRAL, data, correlation=key, label=label, partner_id=partner_id
+            )
         )
 
     @app.get("/aanmeldingen", response_class=HTMLResponse)
@@ -408,12 +446,18 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
         partner_id = _text(form, "partner_id")
         if not user.may_act_for(partner_id):
             await actions.audit(user, "withdrawal", "refused-other-partner")
-            raise Refused("U kunt alleen aanmeldingen van uw eigen organisatie afmelden. Er is niets verstuurd.")
-        data = _valid(ReferralWithdrawn, {"partner_id": partner_id, "partner_referral_id": _text(form, "aanmelding")})
+            raise Refused(
+                "U kunt alleen aanmeldingen van uw eigen organisatie afmelden. Er is niets verstuurd."
+            )
+        data = _valid(
+            ReferralWithdrawn, {"partner_id": partner_id, "partner_referral_id": _text(form, "aanmelding")}
+        )
         key = correlation(partner_id, data.partner_referral_id)
         label = f"Afmelding {data.partner_referral_id}"
         return sent(
-            await actions.send(user, CommandKind.WITHDRAWAL, data, correlation=key, label=label, partner_id=partner_id)
+            await actions.send(
+                user, CommandKind.WITHDRAWAL, data, correlation=key, label=label, partner_id=partner_id
+            )
         )
 
     # --- outcome of an action --------------------------------------------------------------------------

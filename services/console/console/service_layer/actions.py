@@ -54,7 +54,8 @@ class Actions:
                 minutes = round(self.failure_window / 60)
                 return LoginResult(
                     None,
-                    f"U heeft te vaak een verkeerd wachtwoord gebruikt. Probeer het over {minutes} minuten opnieuw.",
+                    "U heeft te vaak een verkeerd wachtwoord gebruikt. "
+                    f"Probeer het over {minutes} minuten opnieuw.",
                 )
             found = await uow.repository.user(name)
             if found is not None and _verifies(found[1], password):
@@ -82,7 +83,9 @@ class Actions:
         partner_id: str | None = None,
     ) -> str:
         """Publish `data` as the console, acting for `user`; returns the command (event) id."""
-        event: dict[str, Any] = new_event(data, source=SOURCE, event_id=str(uuid.uuid4()), time=self.clock.now())
+        event: dict[str, Any] = new_event(
+            data, source=SOURCE, event_id=str(uuid.uuid4()), time=self.clock.now()
+        )
         event["actor"] = user.name
         async with self.unit_of_work() as uow:
             now = self.clock.now()

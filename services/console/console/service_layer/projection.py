@@ -61,7 +61,12 @@ def _members(members: list[GroupMember]) -> list[dict[str, Any]]:
 async def intake_opened(event: IntakeOpenedV1, publisher: str, uow: Uow) -> None:
     intake = event.data
     await uow.repository.add_intake(
-        intake.intake_id, intake.course_type, intake.groups, intake.from_date, list(intake.locations), _at(event)
+        intake.intake_id,
+        intake.course_type,
+        intake.groups,
+        intake.from_date,
+        list(intake.locations),
+        _at(event),
     )
     await uow.repository.answer(
         CommandKind.INTAKE,
@@ -106,7 +111,10 @@ async def referral_rejected(event: ReferralRejectedV1, publisher: str, uow: Uow)
     answer = event.data
     key = correlation(answer.partner_referral_id)
     # A repeat of a known referral is refused without changing the referral it repeats.
-    if answer.reason_code != "duplicate-referral" or await uow.repository.referral(answer.partner_id, key) is None:
+    if (
+        answer.reason_code != "duplicate-referral"
+        or await uow.repository.referral(answer.partner_id, key) is None
+    ):
         await uow.repository.put_referral(
             answer.partner_id,
             key,
@@ -146,7 +154,12 @@ async def withdrawal_processed(event: WithdrawalProcessedV1, publisher: str, uow
         await uow.repository.update_referral(
             answer.partner_id,
             correlation(answer.partner_referral_id),
-            {"status": "withdrawn", "reason_code": answer.outcome, "reason": answer.reason, "updated_at": _at(event)},
+            {
+                "status": "withdrawn",
+                "reason_code": answer.outcome,
+                "reason": answer.reason,
+                "updated_at": _at(event),
+            },
         )
     await uow.repository.answer(
         CommandKind.WITHDRAWAL,
@@ -204,8 +217,12 @@ async def group_changed(event: GroupChangedV1, publisher: str, uow: Uow) -> None
 
 async def early_closure_refused(event: EarlyClosureRefusedV1, publisher: str, uow: Uow) -> None:
     refusal = event.data
-    what = f"{course_name(refusal.course.type, refusal.course.level)} ({language_name(refusal.language_group)})"
-    await uow.repository.add_notice(event.id, "early-closure-refused", _at(event), f"Groep vormen: {what}", refusal.reason)
+    what = (
+        f"{course_name(refusal.course.type, refusal.course.level)} ({language_name(refusal.language_group)})"
+    )
+    await uow.repository.add_notice(
+        event.id, "early-closure-refused", _at(event), f"Groep vormen: {what}", refusal.reason
+    )
     await uow.repository.answer(
         CommandKind.EARLY_CLOSURE,
         correlation(refusal.course.type, refusal.course.level, refusal.language_group),
@@ -218,7 +235,9 @@ async def early_closure_refused(event: EarlyClosureRefusedV1, publisher: str, uo
 async def group_unschedulable(event: GroupUnschedulableV1, publisher: str, uow: Uow) -> None:
     problem = event.data
     if problem.session_id is None:
-        await uow.repository.update_group(problem.group_id, {"status": "unschedulable", "reason": problem.reason})
+        await uow.repository.update_group(
+            problem.group_id, {"status": "unschedulable", "reason": problem.reason}
+        )
     subject = f"Groep {course_name(problem.course.type, problem.course.level)}"
     await uow.repository.add_notice(event.id, "group-unschedulable", _at(event), subject, problem.reason)
 
@@ -328,7 +347,8 @@ async def measures_lifted(event: MeasuresLiftedV1, publisher: str, uow: Uow) -> 
         CommandKind.MEASURES_LIFTED,
         correlation(lifted.measure_id),
         "lifted",
-        f"De maatregel is opgeheven vanaf {dutch_date(lifted.from_date)}. Gepauzeerde cursussen krijgen nieuwe data.",
+        f"De maatregel is opgeheven vanaf {dutch_date(lifted.from_date)}. "
+        "Gepauzeerde cursussen krijgen nieuwe data.",
         _at(event),
     )
 
