@@ -109,7 +109,8 @@ async def test_an_early_closure_shows_the_group_and_a_refused_one_the_reason(
 
     async def all_handled() -> bool:
         async with connected(console_settings) as connection:
-            handled = int((await connection.execute(select(func.count()).select_from(store.inbox))).scalar_one())
+            counted = await connection.execute(select(func.count()).select_from(store.inbox))
+            handled = int(counted.scalar_one())
         return handled >= len({e["id"] for e in events})
 
     await eventually(all_handled, what="the console handled every event the tap saw")
