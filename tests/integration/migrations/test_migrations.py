@@ -59,7 +59,9 @@ SERVICES = [
     Service(
         "notifications", Path(notifications.__file__).parent / "migrations", notifications_tables.metadata
     ),
-    Service("console", Path(console.__file__).parent / "migrations", console_tables.metadata, (store.metadata,)),
+    Service(
+        "console", Path(console.__file__).parent / "migrations", console_tables.metadata, (store.metadata,)
+    ),
 ]
 
 
