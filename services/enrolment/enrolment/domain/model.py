@@ -166,12 +166,11 @@ class Policy:
 
         Usually the partner the message names; when another partner's user sent it, the answer
         goes to that partner, so that the sender hears why and the named partner hears nothing.
+        A user that is no partner's (the console's) gets the answer for the partner it names.
         """
         named = self.partners.get(named_partner_id)
         if named is not None and named.amqp_user == publisher:
             return named.id
-        if publisher in self.console_users:
-            return named_partner_id
         return next((p.id for p in self.partners.values() if p.amqp_user == publisher), named_partner_id)
 
 
