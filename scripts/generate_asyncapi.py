@@ -19,6 +19,7 @@ from faststream import FastStream
 from faststream.rabbit import RabbitBroker
 from faststream.specification import AsyncAPI
 
+from console.entrypoints import messaging as console
 from enrolment.entrypoints import messaging as enrolment
 from notifications.entrypoints import messaging as notifications
 from scheduling.entrypoints import messaging as scheduling
@@ -44,6 +45,7 @@ def build_document() -> str:
         ("enrolment", enrolment),
         ("scheduling", scheduling),
         ("notifications", notifications),
+        ("console", console),
     ):
         consumer = Consumer(
             broker,

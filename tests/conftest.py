@@ -29,13 +29,15 @@ from tests.support.users import ensure_users, url_as
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = f"t{secrets.token_hex(4)}"
-SERVICES = ["enrolment", "scheduling", "notifications"]
+SERVICES = ["enrolment", "scheduling", "notifications", "console"]
 
 # The tests' services and commands all connect as `guest`: guest holds every role (partners come
 # from tests/support/enrolment.yaml). Set here so that service processes inherit it too.
 os.environ.setdefault(
     "PUBLISHERS",
-    json.dumps({role: ["guest"] for role in ("coordinator", "enrolment", "scheduling", "notifications")}),
+    json.dumps(
+        {role: ["guest"] for role in ("coordinator", "enrolment", "scheduling", "notifications", "console")}
+    ),
 )
 
 

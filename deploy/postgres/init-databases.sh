@@ -5,7 +5,7 @@
 # Each service runs its own migrations at start, as the owner of its database.
 set -euo pipefail
 
-DATABASES="enrolment scheduling notifications"
+DATABASES="enrolment scheduling notifications console"
 
 for name in $DATABASES; do
     password_var="${name^^}_DB_PASSWORD"

@@ -31,6 +31,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings
 
+from console.entrypoints.messaging import PUBLISHES as CONSOLE_PUBLISHES
 from enrolment.adapters.config import load_policy
 from enrolment.domain.model import check_referral
 from enrolment.entrypoints.messaging import PUBLISHES as ENROLMENT_PUBLISHES
@@ -50,12 +51,13 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 DEFINITIONS = ROOT / "deploy" / "rabbitmq" / "definitions.json"
 INIT_SCRIPT = ROOT / "deploy" / "postgres" / "init-databases.sh"
 
-PACKAGES = ("enrolment", "scheduling", "notifications")
+PACKAGES = ("enrolment", "scheduling", "notifications", "console")
 # The typed envelopes each service publishes (its router's PUBLISHES, documented in AsyncAPI).
 PUBLISHES: dict[str, list[type[CloudEvent]]] = {
     "enrolment": ENROLMENT_PUBLISHES,
     "scheduling": SCHEDULING_PUBLISHES,
     "notifications": NOTIFICATIONS_PUBLISHES,
+    "console": CONSOLE_PUBLISHES,
 }
 # Every event type there is (CATALOGUE's keys are `Type.v1`): the routing keys on the exchange.
 EVENT_TYPES = {key.split(".")[0] for key in CATALOGUE}
@@ -324,9 +326,10 @@ def test_dependencies_and_volumes_exist(services: dict[str, Service], top_level:
 def test_services_are_scalable_restarting_and_health_checked(services: dict[str, Service]) -> None:
     for name in packages_run(services):
         service = services[name]
-        # A fixed container name or host port would stop `--scale NAME=2`.
+        # A fixed container name or host port would stop `--scale NAME=2`. The console is the
+        # exception: one process serving its pages on a host port (its read model wants one).
         assert "container_name" not in service, name
-        assert "ports" not in service, name
+        assert ("ports" not in service) == (name != "console"), name
         assert service.get("restart") == "unless-stopped", name
         heartbeat = environment(service).get("HEARTBEAT_FILE")
         assert heartbeat, f"{name} sets no HEARTBEAT_FILE, so its health check cannot pass"

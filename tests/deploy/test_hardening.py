@@ -35,7 +35,7 @@ WITH_ADMIN = ROOT / "deploy" / "rabbitmq" / "with_admin.py"
 ENV_EXAMPLE = ROOT / ".env.example"
 LOOPBACK = "127.0.0.1"
 # The web UIs, which TAALHUIS_BIND may open; AMQP and PostgreSQL stay on loopback regardless.
-UI_PORTS = {("rabbitmq", 15672), ("mailpit", 8025)}
+UI_PORTS = {("rabbitmq", 15672), ("mailpit", 8025), ("console", 8080)}
 # The admin password that was in the repository until it moved to `.env`, as its salted hash
 # (so that this file does not carry it either): it must not come back anywhere.
 OLD_ADMIN_HASH = {
@@ -252,4 +252,4 @@ def test_overflow_rejects_publishing_only_with_a_length_limit() -> None:
             limited += 1
         if arguments.get("x-dead-letter-strategy") == "at-least-once":
             assert arguments.get("x-overflow") == "reject-publish", queue["name"]
-    assert limited == 3, "the three services' queues"
+    assert limited == 4, "the four services' queues"

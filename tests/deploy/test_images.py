@@ -18,7 +18,13 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSTRAINTS = ROOT / "constraints.txt"
-PACKAGES = ["taalhuis-shared", "taalhuis-enrolment", "taalhuis-scheduling", "taalhuis-notifications"]
+PACKAGES = [
+    "taalhuis-shared",
+    "taalhuis-enrolment",
+    "taalhuis-scheduling",
+    "taalhuis-notifications",
+    "taalhuis-console",
+]
 DOCKERFILES = sorted((ROOT / "services").glob("*/Dockerfile"))
 
 
@@ -76,4 +82,4 @@ def test_each_image_installs_under_the_constraints(dockerfile: Path) -> None:
     for install in installs:
         assert "-c constraints.txt" in install, f"{dockerfile}: {install!r} ignores the constraints"
     assert re.search(r"^WORKDIR /app$", text, re.M), "the constraints are copied to the working directory"
-    assert len(DOCKERFILES) == 3
+    assert len(DOCKERFILES) == 4

@@ -16,6 +16,7 @@ import pytest
 from pydantic import BaseModel
 from sqlalchemy import MetaData
 
+from console.adapters import tables as console_tables
 from enrolment.adapters import tables as enrolment_tables
 from notifications.adapters import tables as notifications_tables
 from scheduling.adapters import tables as scheduling_tables
@@ -32,6 +33,7 @@ METADATA: list[tuple[str, MetaData]] = [
     ("enrolment", enrolment_tables.metadata),
     ("scheduling", scheduling_tables.metadata),
     ("notifications", notifications_tables.metadata),
+    ("console", console_tables.metadata),
     ("shared", store.metadata),
     ("shared", retention.metadata),
     ("shared", erasure.metadata),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from console.settings import Settings as ConsoleSettings
 from enrolment.settings import Settings as EnrolmentSettings
 from notifications.settings import Settings as NotificationsSettings
 from scheduling.settings import Settings as SchedulingSettings
@@ -15,7 +16,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def test_the_configuration_table_matches_the_settings() -> None:
     settings = {
         name.upper()
-        for cls in (EnrolmentSettings, SchedulingSettings, NotificationsSettings)
+        for cls in (EnrolmentSettings, SchedulingSettings, NotificationsSettings, ConsoleSettings)
         for name in cls.model_fields
     }
     rows = re.findall(r"^\| (`[A-Z_]+`(?:, `[A-Z_]+`)*) \|", README.read_text(encoding="utf-8"), re.M)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -31,6 +32,7 @@ from taalhuis_shared.messaging.consumer import Handler
 from taalhuis_shared.messaging.gate import Refused
 from taalhuis_shared.messaging.relay import OutboxRelay
 from taalhuis_shared.messaging.topology import Topology
+from taalhuis_shared.messaging.trust import Publishers, Role
 from taalhuis_shared.retention import retention_worker
 from taalhuis_shared.runtime import consuming_service
 
@@ -54,7 +56,8 @@ def topology(settings: Settings) -> Topology:
 def build_app(settings: Settings) -> FastStream:
     """Build the whole service without connecting to anything; connecting happens on start."""
     queues = topology(settings)
-    policy = load_policy(settings.enrolment_path)
+    console_users = Publishers.of(settings.publishers).users.get(Role.CONSOLE, frozenset())
+    policy = dataclasses.replace(load_policy(settings.enrolment_path), console_users=console_users)
     clock = Clock.of(settings)  # everything below that decides by time follows this one
     engine = make_engine(settings.database_url)
     broker = service_broker(settings)

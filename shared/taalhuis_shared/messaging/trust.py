@@ -20,19 +20,23 @@ class Role(StrEnum):
     ENROLMENT = "enrolment"
     SCHEDULING = "scheduling"
     NOTIFICATIONS = "notifications"
+    # The web console: acts for the coordinator, and for a partner's contact person (only for
+    # the partner they log in for: the console checks that; enrolment answers the named partner).
+    CONSOLE = "console"
 
 
 # The documented table (README "Event catalogue", AsyncAPI): every event type and who sends it.
 # Most types have one publisher; an erasure may be asked by the coordinator or the person's
-# partner (enrolment checks that a partner names itself), and every service answers it.
+# partner (enrolment checks that a partner names itself), and every service answers it. The
+# console publishes what the coordinator and the partners' contact persons do on its pages.
 PUBLISHED_BY: Mapping[str, Role | frozenset[Role]] = {
-    "ReferralSubmitted": Role.PARTNER,
-    "ReferralWithdrawn": Role.PARTNER,
-    "IntakeOpened": Role.COORDINATOR,
-    "EarlyClosureRequested": Role.COORDINATOR,
-    "MeasuresAnnounced": Role.COORDINATOR,
-    "MeasuresLifted": Role.COORDINATOR,
-    "SessionCancellationRequested": Role.COORDINATOR,
+    "ReferralSubmitted": frozenset({Role.PARTNER, Role.CONSOLE}),
+    "ReferralWithdrawn": frozenset({Role.PARTNER, Role.CONSOLE}),
+    "IntakeOpened": frozenset({Role.COORDINATOR, Role.CONSOLE}),
+    "EarlyClosureRequested": frozenset({Role.COORDINATOR, Role.CONSOLE}),
+    "MeasuresAnnounced": frozenset({Role.COORDINATOR, Role.CONSOLE}),
+    "MeasuresLifted": frozenset({Role.COORDINATOR, Role.CONSOLE}),
+    "SessionCancellationRequested": frozenset({Role.COORDINATOR, Role.CONSOLE}),
     "ReferralAccepted": Role.ENROLMENT,
     "ReferralRejected": Role.ENROLMENT,
     "ParticipantPlaced": Role.ENROLMENT,
@@ -49,7 +53,7 @@ PUBLISHED_BY: Mapping[str, Role | frozenset[Role]] = {
     "CourseCompleted": Role.SCHEDULING,
     "SessionCancellationRefused": Role.SCHEDULING,
     "MeasuresApplied": Role.SCHEDULING,
-    "ErasureRequested": frozenset({Role.COORDINATOR, Role.PARTNER}),
+    "ErasureRequested": frozenset({Role.COORDINATOR, Role.PARTNER, Role.CONSOLE}),
     "ErasureOrdered": Role.ENROLMENT,
     "PersonErased": frozenset({Role.ENROLMENT, Role.SCHEDULING, Role.NOTIFICATIONS}),
 }
@@ -70,6 +74,7 @@ DEFAULT_USERS: Mapping[str, list[str]] = {
     Role.ENROLMENT: ["enrolment"],
     Role.SCHEDULING: ["scheduling"],
     Role.NOTIFICATIONS: ["notifications"],
+    Role.CONSOLE: ["console"],
 }
 
 

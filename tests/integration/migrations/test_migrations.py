@@ -23,9 +23,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, MetaData, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import console
 import enrolment
 import notifications
 import scheduling
+from console.adapters import tables as console_tables
 from enrolment.adapters import tables as enrolment_tables
 from notifications.adapters import tables as notifications_tables
 from scheduling.adapters import tables as scheduling_tables
@@ -39,11 +41,13 @@ class Service:
     name: str
     migrations: Path
     tables: MetaData
+    # The console keeps no retention record or erasure work list (yet): inbox and outbox only.
+    shared: tuple[MetaData, ...] = (store.metadata, retention.metadata, erasure.metadata)
 
     def models(self) -> MetaData:
         """The service's own tables, the shared inbox and outbox and the retention record, as one metadata."""
         combined = MetaData()
-        for metadata in (self.tables, store.metadata, retention.metadata, erasure.metadata):
+        for metadata in (self.tables, *self.shared):
             for table in metadata.tables.values():
                 table.to_metadata(combined)
         return combined
@@ -54,6 +58,9 @@ SERVICES = [
     Service("scheduling", Path(scheduling.__file__).parent / "migrations", scheduling_tables.metadata),
     Service(
         "notifications", Path(notifications.__file__).parent / "migrations", notifications_tables.metadata
+    ),
+    Service(
+        "console", Path(console.__file__).parent / "migrations", console_tables.metadata, (store.metadata,)
     ),
 ]
 

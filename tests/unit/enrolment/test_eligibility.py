@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -116,3 +117,13 @@ def test_the_enrolment_file_is_checked_at_start(tmp_path: object) -> None:
     )
     with pytest.raises(ValueError, match="excel"):
         load_policy(path)
+
+
+def test_the_console_may_refer_for_any_partner_and_the_answer_goes_to_the_named_partner() -> None:
+    # The console's user holds no partner's user; the console itself binds a login to a partner.
+    policy = dataclasses.replace(POLICY, console_users=frozenset({"console"}))
+    named = referral(partner_id="werkbedrijf")
+    assert model.check_referral(named, policy, publisher="console") is None
+    assert policy.sender("console", "werkbedrijf") == "werkbedrijf"
+    refused = model.check_referral(named, POLICY, publisher="console")
+    assert refused is not None and refused.code == "partner-mismatch"

@@ -1,0 +1,140 @@
+"""Every action shows its outcome: the console, enrolment beside it, and the read model replayed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from console.adapters.repository import ConsoleRepository
+from console.adapters.tables import READ_MODEL
+from console.bootstrap import Console
+from console.service_layer.projection import HANDLERS
+from console.settings import Settings
+from taalhuis_shared.db import make_engine, upgrade_schema
+from taalhuis_shared.events import CATALOGUE
+from taalhuis_shared.messaging import store
+from taalhuis_shared.messaging.unit_of_work import UnitOfWork
+from tests.integration.console.conftest import MIGRATIONS, Browser, connected, log_in, post_form
+from tests.integration.console.test_access import REFERRAL_FORM
+from tests.integration.enrolment.conftest import RunningEnrolment
+from tests.support.broker import Namespace, open_tap
+from tests.support.databases import Databases
+from tests.support.waiting import eventually
+
+
+async def outcome_of(client: Any, location: str) -> str:
+    """The outcome page once the answer arrived (it says so without 'We wachten')."""
+
+    async def answered() -> str | None:
+        page = await client.get(location)
+        assert page.status_code == 200
+        return None if "We wachten" in page.text else page.text
+
+    return str(await eventually(answered, what=f"an answer on {location}"))
+
+
+async def refer(client: Any, number: int) -> str:
+    form = {**REFERRAL_FORM, "aanmeldnummer": f"PRM-{number:04d}", "personeelsnummer": f"EMP-{number:04d}",
+            "partner_id": "promen"}  # fmt: skip
+    sent = await post_form(client, "/aanmelden", "/aanmelden", form)
+    assert sent.status_code == 303
+    return await outcome_of(client, sent.headers["location"])
+
+
+async def test_an_early_closure_shows_the_group_and_a_refused_one_the_reason(
+    browser: Browser,
+    running_console: Console,
+    running_enrolment: RunningEnrolment,
+    console_settings: Settings,
+    databases: Databases,
+    namespace: Namespace,
+    rabbit: Any,
+) -> None:
+    tap = await open_tap(rabbit, namespace, ["#"])
+    coordinator, partner = browser(), browser()
+    await log_in(coordinator, "coordinator")
+    await log_in(partner, "promen")
+    async with running_enrolment():
+        # Nobody waits yet: the early closure is refused, and the page says why in Dutch.
+        closure = {"cursus": "klik-en-tik", "niveau": "1", "taalgroep": "NT1"}
+        refused = await post_form(coordinator, "/wachtlijsten", "/wachtlijsten/groep-vormen", closure)
+        text = await outcome_of(coordinator, refused.headers["location"])
+        assert "Niet gelukt." in text
+        assert "Hier is actie nodig" in (await coordinator.get("/overzicht")).text
+
+        intake = await post_form(
+            coordinator, "/ruimte", "/ruimte",
+            {"cursus": "klik-en-tik", "groepen": "1", "vanaf": "2027-01-04", "locaties": "Bibliotheek Gouda"},
+        )  # fmt: skip
+        assert "De ruimte is geopend: 1 groep(en) Klik &amp; Tik" in await outcome_of(
+            coordinator, intake.headers["location"]
+        )
+
+        for number in (1, 2, 3):
+            assert f"plaats {number} van de wachtlijst" in await refer(partner, number)
+        rejected = await refer(partner, 3)  # the same referral number again
+        assert "Afgewezen." in rejected
+
+        own = await partner.get("/aanmeldingen")
+        assert "plaats 3 op de wachtlijst" in own.text
+        waiting = await coordinator.get("/wachtlijsten")
+        assert "Klik &amp; Tik niveau 1, NT1 (3 wachtend)" in waiting.text
+
+        closed = await post_form(coordinator, "/wachtlijsten", "/wachtlijsten/groep-vormen", closure)
+        text = await outcome_of(coordinator, closed.headers["location"])
+        assert "Gelukt. Er is een groep gevormd met 3 deelnemers" in text
+
+        groups = await coordinator.get("/groepen")
+        assert "Deelnemers (3 van 5)" in groups.text
+        assert "Ahmed B." in groups.text
+        room = await coordinator.get("/ruimte")
+        assert "<td>1</td><td>1</td><td>0</td>" in room.text  # one group of one: used, nothing open
+
+        # The partner withdraws one; the page says what it changed.
+        withdrawn = await post_form(
+            partner,
+            "/aanmeldingen",
+            "/aanmeldingen/afmelden",
+            {"partner_id": "promen", "aanmelding": "PRM-0002"},
+        )
+        assert "groep" in (await outcome_of(partner, withdrawn.headers["location"])).lower()
+
+    # The read model, rebuilt from a replay of the same events into a fresh database, is the same.
+    consumed = {f"{t.__name__}" for t in HANDLERS}
+    events = [
+        r.event for r in tap.received if f"{r.event['type']}V{r.event.get('dataversion', '1')}" in consumed
+    ]
+    assert any(e["type"] == "GroupFilled" for e in events)
+
+    async def all_handled() -> bool:
+        async with connected(console_settings) as connection:
+            counted = await connection.execute(select(func.count()).select_from(store.inbox))
+            handled = int(counted.scalar_one())
+        return handled >= len({e["id"] for e in events})
+
+    await eventually(all_handled, what="the console handled every event the tap saw")
+    fresh = await databases.create("console_replay")
+    await upgrade_schema(fresh, MIGRATIONS)
+    engine = make_engine(fresh)
+    try:
+        for raw in events:
+            event = CATALOGUE[f"{raw['type']}.v{raw.get('dataversion', '1')}"].model_validate(raw)
+            async with UnitOfWork(engine, ConsoleRepository) as uow:
+                if await uow.first_time(event):
+                    await HANDLERS[type(event)](event, "guest", uow)
+    finally:
+        await engine.dispose()
+    assert await read_model(fresh) == await read_model(console_settings.database_url)
+
+
+async def read_model(database_url: str) -> dict[str, list[dict[str, Any]]]:
+    settings = Settings(database_url=database_url)
+    async with connected(settings) as connection:
+        return {
+            table.name: [
+                dict(row._mapping)
+                for row in await connection.execute(select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in READ_MODEL
+        }
