@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,14 +13,15 @@ from console.bootstrap import Console
 from console.service_layer.projection import HANDLERS
 from console.settings import Settings
 from taalhuis_shared.db import make_engine, upgrade_schema
-from taalhuis_shared.events import CATALOGUE
+from taalhuis_shared.events import CATALOGUE, SessionCancellationRefused, new_event
 from taalhuis_shared.messaging import store
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from tests.integration.console.conftest import MIGRATIONS, Browser, connected, log_in, post_form
 from tests.integration.console.test_access import REFERRAL_FORM
 from tests.integration.enrolment.conftest import RunningEnrolment
-from tests.support.broker import Namespace, open_tap
+from tests.support.broker import Namespace, open_tap, publish
 from tests.support.databases import Databases
+from tests.support.referrals import course_scheduled_event
 from tests.support.waiting import eventually
 
 
@@ -138,3 +140,46 @@ async def read_model(database_url: str) -> dict[str, list[dict[str, Any]]]:
             ]
             for table in READ_MODEL
         }
+
+
+async def test_a_cancellation_scheduling_refuses_shows_its_reason(
+    browser: Browser, running_console: Console, console_settings: Settings, namespace: Namespace, rabbit: Any
+) -> None:
+    group = {
+        "group_id": "groep-afzeggen",
+        "course": {"type": "klik-en-tik", "level": 1},
+        "participants": [{"referral_id": "r-1", "partner_id": "promen", "partner_referral_id": "PRM-0001",
+                          "display_name": "Ahmed B."}],
+        "contacts": [{"partner_id": "promen",
+                      "contact": {"name": "Sanne de Wit", "email": "sanne.dewit@promen.example"}}],
+    }  # fmt: skip
+    course = course_scheduled_event(group, date.today() + timedelta(days=14))
+    for number, session in enumerate(course["data"]["sessions"], start=1):
+        session["session_id"] = f"sessie-{number}"
+    await publish(rabbit, namespace, course)
+    coordinator = browser()
+    await log_in(coordinator, "coordinator")
+    week = (date.today() + timedelta(days=14)).isoformat()
+
+    async def planned() -> bool:
+        return 'id="les-sessie-1"' in (await coordinator.get(f"/rooster?week={week}")).text
+
+    await eventually(planned, what="the course in the console's timetable")
+    sent = await post_form(
+        coordinator,
+        f"/rooster?week={week}",
+        "/rooster/afzeggen",
+        {"sessie": "sessie-1", "reden": "teacher-ill"},
+    )
+    assert sent.status_code == 303
+    # Scheduling answers that the session cannot be cancelled (it began in the meantime, say).
+    refusal = SessionCancellationRefused(
+        session_id="sessie-1",
+        reason_code="in-the-past",
+        reason="Deze les is al begonnen.",
+        reason_en="Begun.",
+    )
+    await publish(rabbit, namespace, new_event(refusal, source="urn:taalhuis:scheduling"))
+    text = await outcome_of(coordinator, sent.headers["location"])
+    assert "Deze les is al begonnen." in text
+    assert 'class="message error"' in text

@@ -31,6 +31,7 @@ from taalhuis_shared.events import (
     ReferralAcceptedV1,
     ReferralRejectedV1,
     Session,
+    SessionCancellationRefusedV1,
     SessionCancelledV1,
     SessionRescheduledV1,
     Teacher,
@@ -293,6 +294,18 @@ async def session_cancelled(event: SessionCancelledV1, publisher: str, uow: Uow)
     )
 
 
+async def session_cancellation_refused(event: SessionCancellationRefusedV1, publisher: str, uow: Uow) -> None:
+    """Scheduling could not cancel the session (unknown, already cancelled, begun): say why."""
+    refused = event.data
+    await uow.repository.answer(
+        CommandKind.SESSION_CANCELLATION,
+        correlation(refused.session_id),
+        "refused",
+        refused.reason,
+        _at(event),
+    )
+
+
 async def session_rescheduled(event: SessionRescheduledV1, publisher: str, uow: Uow) -> None:
     moved = event.data
     await uow.repository.put_session(
@@ -365,6 +378,7 @@ HANDLERS: dict[type[CloudEvent], Handler] = {
     GroupUnschedulableV1: group_unschedulable,
     CourseScheduledV1: course_scheduled,
     SessionCancelledV1: session_cancelled,
+    SessionCancellationRefusedV1: session_cancellation_refused,
     SessionRescheduledV1: session_rescheduled,
     CoursePausedV1: course_paused,
     CourseResumedV1: course_resumed,
