@@ -5,21 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-
-from console.adapters.repository import ConsoleRepository
-from console.adapters.tables import READ_MODEL
 from console.bootstrap import Console
-from console.service_layer.projection import HANDLERS
 from console.settings import Settings
-from taalhuis_shared.db import make_engine, upgrade_schema
-from taalhuis_shared.events import CATALOGUE, SessionCancellationRefused, new_event
-from taalhuis_shared.messaging import store
-from taalhuis_shared.messaging.unit_of_work import UnitOfWork
-from tests.integration.console.conftest import MIGRATIONS, Browser, connected, log_in, post_form
+from taalhuis_shared.events import SessionCancellationRefused, new_event
+from tests.integration.console.conftest import Browser, log_in, post_form
 from tests.integration.console.test_access import REFERRAL_FORM
 from tests.integration.enrolment.conftest import RunningEnrolment
 from tests.support.broker import Namespace, open_tap, publish
+from tests.support.console import consumed, read_model, replayed
 from tests.support.databases import Databases
 from tests.support.referrals import course_scheduled_event
 from tests.support.waiting import eventually
@@ -103,43 +96,10 @@ async def test_an_early_closure_shows_the_group_and_a_refused_one_the_reason(
         assert "groep" in (await outcome_of(partner, withdrawn.headers["location"])).lower()
 
     # The read model, rebuilt from a replay of the same events into a fresh database, is the same.
-    consumed = {f"{t.__name__}" for t in HANDLERS}
-    events = [
-        r.event for r in tap.received if f"{r.event['type']}V{r.event.get('dataversion', '1')}" in consumed
-    ]
+    events = consumed(tap)
     assert any(e["type"] == "GroupFilled" for e in events)
-
-    async def all_handled() -> bool:
-        async with connected(console_settings) as connection:
-            counted = await connection.execute(select(func.count()).select_from(store.inbox))
-            handled = int(counted.scalar_one())
-        return handled >= len({e["id"] for e in events})
-
-    await eventually(all_handled, what="the console handled every event the tap saw")
-    fresh = await databases.create("console_replay")
-    await upgrade_schema(fresh, MIGRATIONS)
-    engine = make_engine(fresh)
-    try:
-        for raw in events:
-            event = CATALOGUE[f"{raw['type']}.v{raw.get('dataversion', '1')}"].model_validate(raw)
-            async with UnitOfWork(engine, ConsoleRepository) as uow:
-                if await uow.first_time(event):
-                    await HANDLERS[type(event)](event, "guest", uow)
-    finally:
-        await engine.dispose()
+    fresh = await replayed(events, console_settings.database_url, databases)
     assert await read_model(fresh) == await read_model(console_settings.database_url)
-
-
-async def read_model(database_url: str) -> dict[str, list[dict[str, Any]]]:
-    settings = Settings(database_url=database_url)
-    async with connected(settings) as connection:
-        return {
-            table.name: [
-                dict(row._mapping)
-                for row in await connection.execute(select(table).order_by(*table.primary_key.columns))
-            ]
-            for table in READ_MODEL
-        }
 
 
 async def test_a_cancellation_scheduling_refuses_shows_its_reason(
