@@ -3,7 +3,8 @@
 A coordinator logs in and opens room for a group; a partner's contact person refers employees
 on the referral form; the coordinator's early closure is first refused (too few waiting), then
 forms the group; scheduling plans it; the coordinator finds the course in the timetable, cancels
-a session there and reads the outcome. Another partner sees none of it. Every page shown passes
+a session there and reads the outcome; then opens the term timetable, a referral's history and the
+preview of a measure. Another partner sees none of it. Every page shown passes
 axe-core's WCAG 2.1 AA rules without serious findings. With `SCREENSHOTS` set to a folder, the
 pages are also saved there (the README's pictures in docs/screenshots come from this test).
 """
@@ -189,6 +190,34 @@ async def test_a_coordinator_and_a_partner_run_a_course_from_the_console(
         for path in ("/maatregelen", "/logboek", "/overzicht"):
             await coordinator.go(path)
 
+        # The term timetable, linked from the week's: one line per session, with its status.
+        await coordinator.go(f"/rooster?week={first.date().isoformat()}")
+        await page.get_by_role("link", name="Rooster voor twaalf weken vanaf deze week").click()
+        await expect(page.get_by_role("heading", level=1)).to_contain_text("Rooster van")
+        await expect(page.locator("tbody tr").first).to_be_visible()
+        await coordinator.check("/rooster/periode")
+
+        # A referral's history, from the groups page: accepted, placed, lesson dates, oldest first.
+        await coordinator.go("/groepen")
+        await page.get_by_role("link", name="WEB-0001").click()
+        history = page.locator("tbody")
+        await expect(history).to_contain_text("Aangenomen")
+        await expect(history).to_contain_text("Lesdagen gepland")
+        await coordinator.check("/aanmeldingen/promen/WEB-0001")
+        text = await history.inner_text()
+        order = [text.index(line) for line in ("Aangenomen", "In een groep geplaatst", "Lesdagen gepland")]
+        assert order == sorted(order), text
+
+        # What a measure would cancel, before it is announced (nothing is sent).
+        await coordinator.go("/maatregelen")
+        await page.get_by_label("Vanaf", exact=True).fill(first.date().isoformat())
+        await page.get_by_label("Reden").fill("Griep in de bibliotheek")
+        await page.get_by_role("button", name="Bekijk wat dit afzegt").click()
+        await expect(page.get_by_role("heading", name="Wat deze maatregel afzegt")).to_be_visible()
+        await expect(page.get_by_role("button", name="Maatregel aankondigen")).to_be_visible()
+        await coordinator.check("/maatregelen/bekijken")
+        assert not tap.distinct("MeasuresAnnounced")
+
         # The other partner sees none of promen's referrals, and no coordinator's page.
         await gouwe.log_in()
         await gouwe.go("/aanmeldingen")
@@ -203,6 +232,7 @@ async def test_a_coordinator_and_a_partner_run_a_course_from_the_console(
     live = system.database_urls["console"]
     fresh = await replayed(consumed(tap), live, databases)
     assert await read_model(fresh) == await read_model(live)
-    assert {"/inloggen", "/ruimte", "/aanmelden", "/aanmeldingen", "/wachtlijsten", "/groepen"} <= set(
-        coordinator.checked + promen.checked + gouwe.checked
-    )
+    assert {
+        "/inloggen", "/ruimte", "/aanmelden", "/aanmeldingen", "/wachtlijsten", "/groepen",
+        "/rooster/periode", "/aanmeldingen/promen/WEB-0001", "/maatregelen/bekijken",
+    } <= set(coordinator.checked + promen.checked + gouwe.checked)  # fmt: skip

@@ -19,6 +19,7 @@ from .tables import (
     login_failures,
     measures,
     notices,
+    referral_events,
     referrals,
     sessions,
     users,
@@ -201,6 +202,25 @@ class ConsoleRepository:
             query = query.where(referrals.c.partner_id == partner_id)
         return (await self.connection.execute(query)).all()
 
+    async def add_referral_event(
+        self, event_id: str, partner_id: str, key: str, at: datetime, kind: str, description: str
+    ) -> None:
+        await self.connection.execute(
+            pg_insert(referral_events)
+            .values(event_id=event_id, partner_id=partner_id, partner_referral_key=key, at=at, kind=kind,
+                    description=description)
+            .on_conflict_do_nothing()
+        )  # fmt: skip
+
+    async def referral_history(self, partner_id: str, key: str) -> Sequence[Row[Any]]:
+        """What happened to one referral, oldest first."""
+        query = (
+            select(referral_events)
+            .where(referral_events.c.partner_id == partner_id, referral_events.c.partner_referral_key == key)
+            .order_by(referral_events.c.at, referral_events.c.event_id)
+        )
+        return (await self.connection.execute(query)).all()
+
     async def waiting(self) -> Sequence[Row[Any]]:
         """Everyone waiting, per list (course type, level, language group), in arrival order."""
         query = (
@@ -274,6 +294,12 @@ class ConsoleRepository:
         )
         first: datetime | None = result.scalar_one()
         return first
+
+    async def last_session_end(self) -> datetime | None:
+        """Just after the last session in the read model starts (None: there are none)."""
+        result = await self.connection.execute(select(func.max(sessions.c.starts_at)))
+        last: datetime | None = result.scalar_one()
+        return None if last is None else last + timedelta(seconds=1)
 
     async def staff_names(self) -> tuple[list[str], list[str], list[str]]:
         """Places, teachers and volunteers that occur in the timetable (for its filters)."""

@@ -1,8 +1,8 @@
 """The console's tables: its users, login failures and audit trail, its commands, and the read model.
 
-The read model (intakes, referrals, groups, sessions, notices, measures) is a projection of the
-events; rebuilding it from the same events gives the same rows. The migrations create the same
-tables with explicit operations (see migrations/versions).
+The read model (intakes, referrals and their events, groups, sessions, notices, measures) is a
+projection of the events; rebuilding it from the same events gives the same rows. The migrations
+create the same tables with explicit operations (see migrations/versions).
 """
 
 from __future__ import annotations
@@ -143,6 +143,19 @@ sessions = Table(
     Column("reason", Text, nullable=True),
 )
 
+# What the console saw happen to each referral, one line per event and referral (oldest first by `at`).
+referral_events = Table(
+    "referral_events",
+    metadata,
+    Column("event_id", String(200), primary_key=True),
+    Column("partner_id", String(100), primary_key=True),
+    Column("partner_referral_key", String(100), primary_key=True),  # casefolded, as in `referrals`
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(50), nullable=False),
+    Column("description", Text, nullable=False),  # Dutch, for the coordinator
+    Index("referral_events_by_referral", "partner_id", "partner_referral_key", "at"),
+)
+
 # Things a person must act on: rejected referrals, unschedulable groups, refused early closures.
 notices = Table(
     "notices",
@@ -165,4 +178,4 @@ measures = Table(
     Column("lifted_from", Date, nullable=True),
 )
 
-READ_MODEL = (intakes, referrals, groups, sessions, notices, measures)
+READ_MODEL = (intakes, referrals, referral_events, groups, sessions, notices, measures)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -147,3 +149,41 @@ KIND_TITLES = {
     CommandKind.REFERRAL: "Aanmelding",
     CommandKind.WITHDRAWAL: "Afmelding",
 }
+
+
+@dataclass(frozen=True)
+class CourseCount:
+    """The sessions of one course a measure would cancel: how many, the first and the last."""
+
+    course_type: str | None
+    level: int | None
+    language_group: str | None
+    location: str
+    sessions: int
+    first: datetime
+    last: datetime
+
+
+def touched_by_measure(sessions: Iterable[Any], locations: Sequence[str]) -> list[Any]:
+    """The planned sessions (already within the measure's dates) at its places; no places: all.
+
+    The console knows places by their names only; scheduling also knows their codes.
+    """
+    return [s for s in sessions if s.status == "planned" and (not locations or s.location in locations)]
+
+
+def per_course(sessions: Iterable[Any]) -> list[CourseCount]:
+    """Sessions counted per course, in order of their first session."""
+    counts: dict[str, CourseCount] = {}
+    for s in sessions:
+        seen = counts.get(s.course_id)
+        if seen is None:
+            counts[s.course_id] = CourseCount(
+                s.course_type, s.level, s.language_group, s.location, 1, s.starts_at, s.starts_at
+            )
+        else:
+            counts[s.course_id] = CourseCount(
+                seen.course_type, seen.level, seen.language_group, seen.location, seen.sessions + 1,
+                min(seen.first, s.starts_at), max(seen.last, s.starts_at),
+            )  # fmt: skip
+    return sorted(counts.values(), key=lambda c: (c.first, c.location))

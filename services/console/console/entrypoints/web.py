@@ -47,6 +47,8 @@ PENDING_REFRESH_SECONDS = 2
 # After this long without an answer the page says what may have gone wrong.
 ANSWER_EXPECTED_WITHIN = timedelta(minutes=2)
 SESSION_HOURS = 8
+TERM_WEEKS = 12  # the term timetable by default: this week and the next eleven
+MAX_TERM_DAYS = 366
 
 
 class Redirect(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -224,6 +226,24 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
         key = correlation(data.course.type, data.course.level, data.language_group)
         return sent(await actions.send(user, CommandKind.EARLY_CLOSURE, data, correlation=key, label=label))
 
+    @app.get("/aanmeldingen/{partner_id}/{partner_referral_id:path}", response_class=HTMLResponse)
+    async def referral_history(request: Request, partner_id: str, partner_referral_id: str) -> Response:
+        user = await logged_in(request, Role.COORDINATOR)
+        key = correlation(partner_referral_id)
+        async with unit_of_work() as uow:
+            referral = await uow.repository.referral(partner_id, key)
+            history = await uow.repository.referral_history(partner_id, key)
+            group = await uow.repository.group(referral.group_id) if referral and referral.group_id else None
+        if referral is None and not history:
+            raise Refused("Deze aanmelding staat niet in de console.", 404)
+        return page(
+            request,
+            "referral_history.html",
+            user,
+            {"partner_id": partner_id, "partner_referral_id": referral.partner_referral_id if referral
+             else partner_referral_id, "referral": referral, "history": history, "group": group},
+        )  # fmt: skip
+
     @app.get("/ruimte", response_class=HTMLResponse)
     async def intakes_page(request: Request) -> Response:
         user = await logged_in(request, Role.COORDINATOR)
@@ -272,7 +292,7 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
     async def timetable(request: Request) -> Response:
         user = await logged_in(request)
         week = _week(request.query_params.get("week"))
-        filters = {key: request.query_params.get(key, "") for key in ("plaats", "docent", "vrijwilliger")}
+        filters = _filters(request)
         async with unit_of_work() as uow:
             if week is None:
                 today = actions.clock.now().astimezone(LIBRARY_ZONE).date()
@@ -285,12 +305,7 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
             start = datetime.combine(week, time(0), LIBRARY_ZONE)
             rows = await uow.repository.sessions_between(start, start + timedelta(days=7))
             places, teachers, volunteers = await uow.repository.staff_names()
-        rows = [
-            r for r in rows
-            if (not filters["plaats"] or r.location == filters["plaats"])
-            and (not filters["docent"] or r.teacher == filters["docent"])
-            and (not filters["vrijwilliger"] or filters["vrijwilliger"] in r.volunteers)
-        ]  # fmt: skip
+        rows = _filtered(rows, filters)
         days: dict[date, list[Any]] = {}
         for row in rows:
             days.setdefault(row.starts_at.astimezone(LIBRARY_ZONE).date(), []).append(row)
@@ -311,6 +326,26 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
                 "now": actions.clock.now(),
             },
         )
+
+    @app.get("/rooster/periode", response_class=HTMLResponse)
+    async def term_timetable(request: Request) -> Response:
+        user = await logged_in(request, Role.COORDINATOR)
+        today = actions.clock.now().astimezone(LIBRARY_ZONE).date()
+        first, last = _term(request.query_params.get("van"), request.query_params.get("tot"), today)
+        filters = _filters(request)
+        async with unit_of_work() as uow:
+            rows = await uow.repository.sessions_between(
+                datetime.combine(first, time(0), LIBRARY_ZONE),
+                datetime.combine(last + timedelta(days=1), time(0), LIBRARY_ZONE),
+            )
+            places, teachers, volunteers = await uow.repository.staff_names()
+        return page(
+            request,
+            "term.html",
+            user,
+            {"first": first, "last": last, "rows": _filtered(rows, filters), "filters": filters,
+             "places": places, "teachers": teachers, "volunteers": volunteers},
+        )  # fmt: skip
 
     @app.post("/rooster/afzeggen")
     async def cancel_session(request: Request) -> Response:
@@ -342,7 +377,7 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
         user = await logged_in(request, Role.COORDINATOR)
         async with unit_of_work() as uow:
             measures = await uow.repository.measures()
-        return page(request, "measures.html", user, {"measures": measures})
+        return page(request, "measures.html", user, {"measures": measures, "values": {}, "preview": None})
 
     @app.post("/maatregelen")
     async def announce_measures(request: Request) -> Response:
@@ -361,6 +396,41 @@ def build_web(settings: Settings, actions: Actions, unit_of_work: Callable[[], U
         label = f"Maatregel vanaf {model.dutch_date(data.from_date)}"
         key = correlation(data.measure_id)
         return sent(await actions.send(user, CommandKind.MEASURES, data, correlation=key, label=label))
+
+    @app.post("/maatregelen/bekijken", response_class=HTMLResponse)
+    async def preview_measures(request: Request) -> Response:
+        """What the measure would cancel, from the read model; nothing is sent."""
+        user, form = await acting(request, Role.COORDINATOR)
+        values = {key: _text(form, key) for key in ("vanaf", "tot", "locaties", "reden")}
+        first = _date(values["vanaf"])
+        if first is None:
+            raise Refused("Vul bij 'Vanaf' een datum in (JJJJ-MM-DD).", 400)
+        last = _date(values["tot"]) if values["tot"] else None
+        if values["tot"] and last is None:
+            raise Refused("De datum bij 'Tot en met' klopt niet. Schrijf hem als JJJJ-MM-DD.", 400)
+        if last is not None and last < first:
+            raise Refused("'Tot en met' ligt voor 'Vanaf'. Kies een latere einddatum.", 400)
+        locations = [part.strip() for part in values["locaties"].split(",") if part.strip()]
+        now = actions.clock.now()
+        start = max(now, datetime.combine(first, time(0), LIBRARY_ZONE))
+        async with unit_of_work() as uow:
+            end = (
+                datetime.combine(last + timedelta(days=1), time(0), LIBRARY_ZONE)
+                if last is not None
+                else await uow.repository.last_session_end()
+            )
+            rows = await uow.repository.sessions_between(start, end) if end and end > start else []
+            measures = await uow.repository.measures()
+            known = set((await uow.repository.staff_names())[0])
+        touched = model.touched_by_measure(rows, locations)
+        return page(
+            request,
+            "measures.html",
+            user,
+            {"measures": measures, "values": values, "preview": model.per_course(touched),
+             "touched": len(touched), "unknown": [p for p in locations if p not in known],
+             "first": first, "last": last},
+        )  # fmt: skip
 
     @app.post("/maatregelen/opheffen")
     async def lift_measures(request: Request) -> Response:
@@ -507,12 +577,46 @@ def _valid(model_class: Any, data: dict[str, Any]) -> Any:
 
 
 def _week(value: str | None) -> date | None:
+    day = _date(value)
+    return None if day is None else model.monday_of(day)
+
+
+def _date(value: str | None) -> date | None:
     if value and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         try:
-            return model.monday_of(date.fromisoformat(value))
+            return date.fromisoformat(value)
         except ValueError:
             return None
     return None
+
+
+def _term(first_text: str | None, last_text: str | None, today: date) -> tuple[date, date]:
+    """The term timetable's first and last day: by default this week and the next eleven."""
+    first = _date(first_text) if first_text else model.monday_of(today)
+    if first is None:
+        raise Refused("De datum bij 'Van' klopt niet. Schrijf hem als JJJJ-MM-DD.", 400)
+    last = _date(last_text) if last_text else first + timedelta(weeks=TERM_WEEKS, days=-1)
+    if last is None:
+        raise Refused("De datum bij 'Tot en met' klopt niet. Schrijf hem als JJJJ-MM-DD.", 400)
+    if last < first:
+        raise Refused("'Tot en met' ligt voor 'Van'. Kies een latere einddatum.", 400)
+    if (last - first).days > MAX_TERM_DAYS:
+        raise Refused("Kies een periode van hoogstens een jaar.", 400)
+    return first, last
+
+
+def _filters(request: Request) -> dict[str, str]:
+    return {key: request.query_params.get(key, "") for key in ("plaats", "docent", "vrijwilliger")}
+
+
+def _filtered(rows: Any, filters: dict[str, str]) -> list[Any]:
+    """The timetable's sessions of the chosen place, teacher and volunteer (empty: all)."""
+    return [
+        r for r in rows
+        if (not filters["plaats"] or r.location == filters["plaats"])
+        and (not filters["docent"] or r.teacher == filters["docent"])
+        and (not filters["vrijwilliger"] or filters["vrijwilliger"] in r.volunteers)
+    ]  # fmt: skip
 
 
 def _positions(waiting: Any) -> dict[tuple[str, str], int]:

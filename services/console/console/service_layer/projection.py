@@ -59,6 +59,24 @@ def _members(members: list[GroupMember]) -> list[dict[str, Any]]:
     return [m.model_dump(mode="json") for m in members]
 
 
+async def _history(
+    uow: Uow, event: CloudEvent, partner_id: str, partner_referral_id: str, kind: str, description: str
+) -> None:
+    """A line in the referral's history on the coordinator's page."""
+    await uow.repository.add_referral_event(
+        event.id, partner_id, correlation(partner_referral_id), _at(event), kind, description
+    )
+
+
+def _dates(sessions: list[Session]) -> str:
+    days = sorted(s.start.astimezone(LIBRARY_ZONE).date() for s in sessions)
+    if not days:
+        return "geen lessen meer"
+    if len(days) == 1:
+        return f"1 les, op {dutch_date(days[0])}"
+    return f"{len(days)} lessen, van {dutch_date(days[0])} tot en met {dutch_date(days[-1])}"
+
+
 async def intake_opened(event: IntakeOpenedV1, publisher: str, uow: Uow) -> None:
     intake = event.data
     await uow.repository.add_intake(
@@ -98,6 +116,11 @@ async def referral_accepted(event: ReferralAcceptedV1, publisher: str, uow: Uow)
             "updated_at": _at(event),
         },
     )
+    await _history(
+        uow, event, answer.partner_id, answer.partner_referral_id, "accepted",
+        f"Aangenomen: plaats {answer.waiting_position} op de wachtlijst voor "
+        f"{course_name(answer.course.type, answer.course.level)} ({language_name(answer.language_group)}).",
+    )  # fmt: skip
     await uow.repository.answer(
         CommandKind.REFERRAL,
         correlation(answer.partner_id, answer.partner_referral_id),
@@ -112,10 +135,15 @@ async def referral_rejected(event: ReferralRejectedV1, publisher: str, uow: Uow)
     answer = event.data
     key = correlation(answer.partner_referral_id)
     # A repeat of a known referral is refused without changing the referral it repeats.
-    if (
-        answer.reason_code != "duplicate-referral"
-        or await uow.repository.referral(answer.partner_id, key) is None
-    ):
+    repeat = (
+        answer.reason_code == "duplicate-referral"
+        and await uow.repository.referral(answer.partner_id, key) is not None
+    )
+    await _history(
+        uow, event, answer.partner_id, answer.partner_referral_id, "rejected",
+        f"{'Nog een keer aangemeld en afgewezen' if repeat else 'Afgewezen'}: {answer.reason}",
+    )  # fmt: skip
+    if not repeat:
         await uow.repository.put_referral(
             answer.partner_id,
             key,
@@ -147,6 +175,11 @@ async def participant_placed(event: ParticipantPlacedV1, publisher: str, uow: Uo
         correlation(placed.partner_referral_id),
         {"status": "placed", "group_id": placed.group_id, "updated_at": _at(event)},
     )
+    await _history(
+        uow, event, placed.partner_id, placed.partner_referral_id, "placed",
+        f"In een groep geplaatst: {course_name(placed.course.type, placed.course.level)} "
+        f"(groep {placed.group_id}).",
+    )  # fmt: skip
 
 
 async def withdrawal_processed(event: WithdrawalProcessedV1, publisher: str, uow: Uow) -> None:
@@ -162,6 +195,10 @@ async def withdrawal_processed(event: WithdrawalProcessedV1, publisher: str, uow
                 "updated_at": _at(event),
             },
         )
+        await _history(
+            uow, event, answer.partner_id, answer.partner_referral_id, "withdrawn",
+            f"Afgemeld: {answer.reason}",
+        )  # fmt: skip
     await uow.repository.answer(
         CommandKind.WITHDRAWAL,
         correlation(answer.partner_id, answer.partner_referral_id),
@@ -275,6 +312,11 @@ async def course_scheduled(event: CourseScheduledV1, publisher: str, uow: Uow) -
         await uow.repository.put_session(
             *_session_row(course.course_id, course.group_id, session, course.location, course.teacher)
         )
+    for member in course.participants:
+        await _history(
+            uow, event, member.partner_id, member.partner_referral_id, "scheduled",
+            f"Lesdagen gepland: {_dates(course.sessions)}, in {course.location.name}.",
+        )  # fmt: skip
 
 
 async def session_cancelled(event: SessionCancelledV1, publisher: str, uow: Uow) -> None:
@@ -324,6 +366,11 @@ async def course_resumed(event: CourseResumedV1, publisher: str, uow: Uow) -> No
         await uow.repository.put_session(
             *_session_row(course.course_id, course.group_id, session, course.location, course.teacher)
         )
+    for member in course.participants:
+        await _history(
+            uow, event, member.partner_id, member.partner_referral_id, "resumed",
+            f"De cursus gaat verder na de maatregel: {_dates(course.sessions)}.",
+        )  # fmt: skip
 
 
 async def course_completed(event: CourseCompletedV1, publisher: str, uow: Uow) -> None:
@@ -335,6 +382,10 @@ async def course_completed(event: CourseCompletedV1, publisher: str, uow: Uow) -
             correlation(member.partner_referral_id),
             {"status": "completed", "updated_at": _at(event)},
         )
+        await _history(
+            uow, event, member.partner_id, member.partner_referral_id, "completed",
+            f"Cursus afgerond op {dutch_date(course.completed_on)}.",
+        )  # fmt: skip
 
 
 async def measures_announced(event: MeasuresAnnouncedV1, publisher: str, uow: Uow) -> None:
