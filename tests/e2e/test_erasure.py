@@ -9,6 +9,7 @@ there.
 
 from __future__ import annotations
 
+import socket
 import uuid
 from datetime import date
 from email import message_from_bytes, policy
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from taalhuis_shared.events import ErasureRequested, new_event
 from tests.support.broker import Namespace, drain, open_tap, publish
+from tests.support.databases import Databases
 from tests.support.referrals import completion_event, intake_event, referral_event
 from tests.support.report import csv_lines, report
 from tests.support.scan import all_text
@@ -32,6 +34,12 @@ from .conftest import System
 pytestmark = pytest.mark.slow
 
 WAITING, PLACED, COMPLETED, STAYS = 10, 2, 7, 3
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def erasure_request(number: int) -> dict[str, Any]:
@@ -101,14 +109,17 @@ async def report_total(system: System, name: str) -> dict[str, Any]:
 
 
 async def test_an_erased_person_is_nowhere_while_the_others_stay(
-    system: System, rabbit: AbstractRobustConnection, namespace: Namespace
+    system: System, databases: Databases, rabbit: AbstractRobustConnection, namespace: Namespace
 ) -> None:
     tap = await open_tap(
         rabbit,
         namespace,
         ["ReferralAccepted", "GroupFilled", "CourseScheduled", "GroupChanged", "PersonErased"],
     )
-    await system.start("enrolment", "scheduling", "notifications")
+    # The console too: it holds referrals, groups and their history, and answers as the fourth.
+    system.database_urls["console"] = await databases.create("console")
+    system.env.update({"HTTP_PORT": str(free_port()), "SESSION_COOKIE_SECURE": "false"})
+    await system.start("enrolment", "scheduling", "notifications", "console")
     await publish(rabbit, namespace, intake_event(groups=2))
     for number in range(10):
         await publish(rabbit, namespace, referral_event(number))
@@ -144,7 +155,7 @@ async def test_an_erased_person_is_nowhere_while_the_others_stay(
     requests = [erasure_request(n) for n in (WAITING, PLACED, COMPLETED)]
     for request in requests:
         await publish(rabbit, namespace, request)
-    answers = await tap.wait_for("PersonErased", 9, timeout=90)
+    answers = await tap.wait_for("PersonErased", 12, timeout=90)
     await eventually(
         lambda: system.scalar("enrolment", "SELECT count(*) FROM erasure_requests WHERE done_at IS NOT NULL"),
         what="all three requests answered by all three services",
@@ -155,14 +166,15 @@ async def test_an_erased_person_is_nowhere_while_the_others_stay(
     by_request: dict[str, dict[str, Any]] = {r["data"]["request_id"]: {} for r in requests}
     for answer in answers:
         by_request[answer["data"]["request_id"]][answer["data"]["service"]] = answer["data"]["counts"]
-    assert all(
-        set(services) == {"enrolment", "scheduling", "notifications"} for services in by_request.values()
-    )
+    everyone = {"enrolment", "scheduling", "notifications", "console"}
+    assert all(set(services) == everyone for services in by_request.values()), by_request
     placed_request = requests[1]["data"]["request_id"]
     assert by_request[placed_request]["enrolment"]["referrals"] == 1
     assert by_request[placed_request]["enrolment"]["parked-messages"] == 1
     assert by_request[placed_request]["scheduling"]["parked-messages"] == 1
     assert by_request[placed_request]["notifications"]["parked-messages"] == 1
+    assert by_request[placed_request]["console"]["parked-messages"] == 1
+    assert by_request[placed_request]["console"]["referrals"] == 1
     # The placed person was withdrawn first, as for any withdrawal: the group heard of it.
     changes = tap.of_type("GroupChanged")
     assert any(m["partner_referral_id"] == f"PRM-{PLACED:04d}" for c in changes for m in c["data"]["removed"])

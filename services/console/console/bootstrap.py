@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from faststream import FastStream
 
+from taalhuis_shared import erasure
 from taalhuis_shared.clock import Clock
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.messaging.broker import service_broker
@@ -21,12 +22,13 @@ from taalhuis_shared.messaging.topology import Topology
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from taalhuis_shared.runtime import Worker, consuming_service
 
+from .adapters import erasure as erasing
 from .adapters.repository import ConsoleRepository
 from .domain.model import Role, User
 from .entrypoints.http import WebServer
 from .entrypoints.messaging import build_router
 from .entrypoints.web import build_web
-from .service_layer.actions import Actions, hash_password
+from .service_layer.actions import SOURCE, Actions, hash_password
 from .service_layer.projection import HANDLERS
 from .settings import Settings
 
@@ -93,7 +95,11 @@ def build(settings: Settings, *, serve_http: bool = True) -> Console:
     unit_of_work = functools.partial(UnitOfWork, engine, ConsoleRepository, relay.wake, clock=clock)
     actions = Actions(unit_of_work, clock, settings.login_max_failures, settings.login_failure_window)
     web = build_web(settings, actions, unit_of_work)
-    workers: list[Worker] = [relay]
+    # Scheduling's last messages about an erased person (a withdrawal) come before its answer.
+    eraser = erasure.eraser(
+        settings, engine, queues, erasure.ErasureSteps(SERVICE, SOURCE, erasing.erase), relay.wake, clock
+    )
+    workers: list[Worker] = [relay, eraser]
     if serve_http:
         workers.append(WebServer(web, settings.http_host, settings.http_port))
 
@@ -104,7 +110,7 @@ def build(settings: Settings, *, serve_http: bool = True) -> Console:
         broker=broker,
         topology=queues,
         engine=engine,
-        handlers=HANDLERS,
+        handlers={**HANDLERS, **erasure.handlers_for(eraser, ["scheduling"])},
         unit_of_work=unit_of_work,
         build_router=build_router,
         workers=workers,

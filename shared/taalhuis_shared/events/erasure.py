@@ -16,6 +16,8 @@ from pydantic import Field
 from .common import MAX_PEOPLE, Identifier, ShortName
 from .envelope import EventData
 
+# The services that must answer before a request is done; the console answers too when it runs
+# (a deployment may run without it), so it is allowed in `PersonErased` but not waited for.
 SERVICES = ("enrolment", "scheduling", "notifications")
 MAX_REFERRALS = 50  # of one person: a few courses a year, over the years the data are kept
 MAX_COUNTS = 20
@@ -62,7 +64,7 @@ class PersonErased(EventData):
     event_type = "PersonErased"
 
     request_id: Identifier
-    service: Literal["enrolment", "scheduling", "notifications"]
+    service: Literal["enrolment", "scheduling", "notifications", "console"]
     counts: dict[Identifier, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(
         default_factory=dict,
         max_length=MAX_COUNTS,

@@ -55,7 +55,7 @@ PUBLISHED_BY: Mapping[str, Role | frozenset[Role]] = {
     "MeasuresApplied": Role.SCHEDULING,
     "ErasureRequested": frozenset({Role.COORDINATOR, Role.PARTNER, Role.CONSOLE}),
     "ErasureOrdered": Role.ENROLMENT,
-    "PersonErased": frozenset({Role.ENROLMENT, Role.SCHEDULING, Role.NOTIFICATIONS}),
+    "PersonErased": frozenset({Role.ENROLMENT, Role.SCHEDULING, Role.NOTIFICATIONS, Role.CONSOLE}),
 }
 
 

@@ -41,7 +41,7 @@ class Service:
     name: str
     migrations: Path
     tables: MetaData
-    # The console keeps no retention record or erasure work list (yet): inbox and outbox only.
+    # The console keeps no retention record (yet): inbox, outbox and the erasure work list.
     shared: tuple[MetaData, ...] = (store.metadata, retention.metadata, erasure.metadata)
 
     def models(self) -> MetaData:
@@ -60,7 +60,10 @@ SERVICES = [
         "notifications", Path(notifications.__file__).parent / "migrations", notifications_tables.metadata
     ),
     Service(
-        "console", Path(console.__file__).parent / "migrations", console_tables.metadata, (store.metadata,)
+        "console",
+        Path(console.__file__).parent / "migrations",
+        console_tables.metadata,
+        (store.metadata, erasure.metadata),
     ),
 ]
 

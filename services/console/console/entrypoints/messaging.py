@@ -9,11 +9,14 @@ from __future__ import annotations
 from faststream.rabbit import RabbitRouter
 
 from taalhuis_shared.events import (
+    CloudEvent,
     EarlyClosureRequestedV1,
+    ErasureOrderedV1,
     ErasureRequestedV1,
     IntakeOpenedV1,
     MeasuresAnnouncedV1,
     MeasuresLiftedV1,
+    PersonErasedV1,
     ReferralSubmittedV1,
     ReferralWithdrawnV1,
     SessionCancellationRequestedV1,
@@ -22,7 +25,8 @@ from taalhuis_shared.messaging.consumer import Consumer, consumer_router
 
 from ..service_layer.projection import HANDLERS
 
-CONSUMES = list(HANDLERS)
+# The read model's events, and the erasure chain's (handled by the shared eraser: bootstrap).
+CONSUMES: list[type[CloudEvent]] = [*HANDLERS, ErasureOrderedV1, PersonErasedV1]
 PUBLISHES = [
     IntakeOpenedV1,
     EarlyClosureRequestedV1,
@@ -31,6 +35,7 @@ PUBLISHES = [
     SessionCancellationRequestedV1,
     ReferralSubmittedV1,
     ReferralWithdrawnV1,
+    PersonErasedV1,
 ]
 # Allowed to the console by the trust table, not sent by it yet (erasure stays a CLI command).
 NOT_YET_PUBLISHED = [ErasureRequestedV1]

@@ -26,6 +26,7 @@ from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from taalhuis_shared.db import database_url_problem, unreadable
+from taalhuis_shared.events.erasure import SERVICES
 
 from ..adapters import views
 from ..adapters.config import load_policy
@@ -314,6 +315,7 @@ SERVICE_NAMES = {
     "enrolment": ("aanmelding", "enrolment"),
     "scheduling": ("planning", "scheduling"),
     "notifications": ("e-mail", "notifications"),
+    "console": ("console", "console"),  # answers when it runs; a request does not wait for it
 }
 
 
@@ -339,7 +341,7 @@ async def show_erasures(connection: AsyncConnection, args: argparse.Namespace, s
             )
         else:
             done = [say(*SERVICE_NAMES[s]) for s in SERVICE_NAMES if s in request.answers]
-            waiting = [say(*SERVICE_NAMES[s]) for s in SERVICE_NAMES if s not in request.answers]
+            waiting = [say(*SERVICE_NAMES[s]) for s in SERVICES if s not in request.answers]
             state = (
                 say("klaar", "done")
                 if not waiting
