@@ -47,7 +47,7 @@ def main() -> None:
     all_places = places(rng)
     teachers, volunteers = people(rng)
     # Some groups cannot be planned (weekly limits): generate a margin on top.
-    count = int((checkpoints[-1] + args.window) * 1.25)
+    count = int((checkpoints[-1] + args.window) * 1.6)
     fill_weeks = count // GROUPS_A_WEEK + 1
     years = range(2026, 2026 + fill_weeks // 52 + 3)
     resources = Resources(
@@ -74,9 +74,9 @@ def main() -> None:
     timed: dict[int, list[tuple[float, float]]] = {n: [] for n in checkpoints}
     started = clock.perf_counter()
     for group in to_plan:
-        checkpoint = next((n for n in checkpoints if n <= planned and len(timed[n]) < args.window), None)
-        if checkpoint is None and planned > checkpoints[-1]:
+        if all(len(timed[n]) == args.window for n in checkpoints):
             break
+        checkpoint = next((n for n in checkpoints if n <= planned and len(timed[n]) < args.window), None)
         t0 = clock.perf_counter()
         outcome = plan_course(group.request, resources, index if index is not None else bookings)
         indexed = clock.perf_counter() - t0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import random
+from dataclasses import replace
 from datetime import timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 
 from scheduling.domain.planner import (
     Booking,
@@ -15,6 +16,7 @@ from scheduling.domain.planner import (
     PlanRequest,
     Resources,
     Unschedulable,
+    days_searched,
     plan_course,
 )
 from tests.unit.scheduling.test_planner import (
@@ -47,6 +49,30 @@ def test_an_index_kept_up_to_date_plans_as_the_list_does(
             for booking in bookings_of(outcome, req):
                 taken.append(booking)
                 index.add(booking)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_bookings_outside_the_days_searched_change_nothing(
+    scenario: tuple[Resources, list[PlanRequest]],
+) -> None:
+    res, requests = scenario
+    res = replace(res, horizon_weeks=2)  # a short horizon, so that bookings fall outside
+    taken: list[Booking] = []
+    for req in requests:
+        first, last = days_searched(req, res)
+        near = [
+            b
+            for b in taken
+            if first <= b.busy_until.astimezone(res.zone).date()
+            and b.busy_from.astimezone(res.zone).date() <= last
+        ]
+        event("bookings left out" if len(near) < len(taken) else "none left out")
+        outcome = plan_course(req, res, taken)
+        assert plan_course(req, res, near) == outcome
+        if isinstance(outcome, Plan):
+            assert all(first <= s.start.date() <= last for s in outcome.sessions)
+            taken += bookings_of(outcome, req)
 
 
 def test_a_removed_booking_frees_what_it_took() -> None:

@@ -199,6 +199,17 @@ def plan_course(
     return _why_not(search, request, resources)
 
 
+def days_searched(request: PlanRequest, resources: Resources) -> tuple[date, date]:
+    """The days whose bookings a search for `request` can look at, first and last inclusive.
+
+    Bookings outside them change nothing, so a caller may pass only these. The last window's
+    last day, then every session a week later and at most `horizon_weeks + 1` closed weeks in
+    between, and whole ISO weeks on both sides (the weekly limits), with a day to spare.
+    """
+    weeks = 2 * resources.horizon_weeks + request.sessions + 1
+    return request.earliest - timedelta(days=8), request.earliest + timedelta(weeks=weeks, days=8)
+
+
 COURSE_NAMES = {"klik-en-tik": "Klik & Tik", "digisterker": "Digisterker"}
 
 
