@@ -39,6 +39,9 @@ def main() -> None:
     parser.add_argument("--at", default="100,1000,5000", help="courses already planned at each checkpoint")
     parser.add_argument("--window", type=int, default=50, help="groups timed at each checkpoint")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--partners", type=int, default=20, help="partners the groups come from (fewer: weekly limits fill)"
+    )
     parser.add_argument("--from-scratch", action="store_true", help="index every booking again per group")
     args = parser.parse_args()
     checkpoints = sorted(int(n) for n in args.at.split(","))
@@ -59,7 +62,7 @@ def main() -> None:
         weekly_limits={"klik-en-tik": 2, "digisterker": 2},
         closed_days=public_holidays(list(years)),
     )
-    to_plan = groups(rng, count, all_places, 10, fill_weeks)
+    to_plan = groups(rng, count, all_places, args.partners, fill_weeks)
     index = None
     if not args.from_scratch:
         from scheduling.domain.planner import BookingIndex
@@ -68,7 +71,8 @@ def main() -> None:
 
     print(f"load average at start: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
     print(f"groups generated: {count}, filling over {fill_weeks} weeks; places {len(all_places)}, "
-          f"teachers {len(teachers)}, volunteers {len(volunteers)}, seed {args.seed}")  # fmt: skip
+          f"teachers {len(teachers)}, volunteers {len(volunteers)}, partners {args.partners}, "
+          f"seed {args.seed}")  # fmt: skip
     bookings: list[Booking] = []
     planned = 0
     timed: dict[int, list[tuple[float, float]]] = {n: [] for n in checkpoints}
