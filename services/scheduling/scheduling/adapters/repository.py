@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, exists, func, insert, or_, select, text, update
@@ -205,14 +205,25 @@ class SchedulingRepository:
         rows = await self._connection.execute(query.order_by(sessions.c.start, sessions.c.id))
         return [_session(row) for row in rows]
 
-    async def bookings(self, since: datetime) -> list[Booking]:
-        """Every planned session that still holds resources from `since` on, as the planner sees it."""
-        rows = await self._connection.execute(
+    async def bookings(self, since: datetime, before: datetime | None = None) -> list[Booking]:
+        """Planned sessions that hold resources from `since` on (and start before `before`).
+
+        A session lasts less than a day, so the start bounds the search on both sides and the
+        index on status and start is used: the cost follows the weeks asked for, not every
+        session ever planned.
+        """
+        query = (
             select(sessions, courses.c.course_type, courses.c.partner_ids)
             .join(courses, courses.c.id == sessions.c.course_id)
-            .where(sessions.c.status == PLANNED, sessions.c.busy_until >= since)
-            .order_by(sessions.c.start, sessions.c.id)
+            .where(
+                sessions.c.status == PLANNED,
+                sessions.c.start >= since - timedelta(days=1),
+                sessions.c.busy_until >= since,
+            )
         )
+        if before is not None:
+            query = query.where(sessions.c.start < before)
+        rows = await self._connection.execute(query.order_by(sessions.c.start, sessions.c.id))
         return [
             Booking(
                 course_id=row.course_id,

@@ -32,9 +32,10 @@ plan that keeps every hard constraint.
 The dates depend only on the calendar, and the three kinds do not constrain each other, so no
 combinations of resources are tried and the search is exhaustive for this shape of plan: no
 plan of the same shape starts in an earlier window. Busy intervals are indexed per resource and
-date beforehand. Measured in `bench/README.md`: about 10 ms a group for 200 groups over 20
-places, with every group planned within two weeks when the weekly limits do not hold it back;
-that is why this search is used, not a constraint solver.
+date beforehand (`BookingIndex`, which a caller can keep and update, so that a request costs the
+same with 100 or 5,000 courses planned). Measured in `bench/README.md`: about 10 ms a group for
+200 groups over 20 places, with every group planned within two weeks when the weekly limits do
+not hold it back; that is why this search is used, not a constraint solver.
 
 When there is no plan, the reason is found by dropping one constraint at a time and searching
 again: teachers' time and bookings (`no-qualified-teacher`), the iPad pool (`no-ipads`), the
@@ -182,9 +183,13 @@ class Unschedulable:
 
 
 def plan_course(
-    request: PlanRequest, resources: Resources, bookings: Sequence[Booking]
+    request: PlanRequest, resources: Resources, bookings: Sequence[Booking] | BookingIndex
 ) -> Plan | Unschedulable:
-    """Plan `request.sessions` weekly sessions from `request.earliest`, or say what is missing."""
+    """Plan `request.sessions` weekly sessions from `request.earliest`, or say what is missing.
+
+    `bookings` is a list, indexed for this request only, or a `BookingIndex` kept up to date by
+    the caller, so that the cost of a request does not grow with the number of bookings.
+    """
     if request.sessions <= 0:
         return Plan(())
     search = _Search(request, resources, bookings)
@@ -192,6 +197,17 @@ def plan_course(
     if plan is not None:
         return plan
     return _why_not(search, request, resources)
+
+
+def days_searched(request: PlanRequest, resources: Resources) -> tuple[date, date]:
+    """The days whose bookings a search for `request` can look at, first and last inclusive.
+
+    Bookings outside them change nothing, so a caller may pass only these. The last window's
+    last day, then every session a week later and at most `horizon_weeks + 1` closed weeks in
+    between, and whole ISO weeks on both sides (the weekly limits), with a day to spare.
+    """
+    weeks = 2 * resources.horizon_weeks + request.sessions + 1
+    return request.earliest - timedelta(days=8), request.earliest + timedelta(weeks=weeks, days=8)
 
 
 COURSE_NAMES = {"klik-en-tik": "Klik & Tik", "digisterker": "Digisterker"}
@@ -291,8 +307,74 @@ class _Candidate:
     busy: tuple[Interval, ...]  # set-up to packing up, per date
 
 
+class BookingIndex:
+    """What is already planned, filed by resource and local date, and courses by partner and week.
+
+    Built once and kept up to date with `add` and `remove` as sessions are planned and cancelled,
+    so that a request looks up only the dates it tries. An interval is filed under each local
+    date it touches; in the lists, the order of the bookings does not matter.
+    """
+
+    def __init__(self, zone: ZoneInfo, bookings: Iterable[Booking] = ()) -> None:
+        self.zone = zone
+        self.people: dict[str, dict[date, list[Interval]]] = defaultdict(lambda: defaultdict(list))
+        self.rooms: dict[tuple[str, str], dict[date, list[Interval]]] = defaultdict(lambda: defaultdict(list))
+        self.ipads: dict[date, list[tuple[int, int, int]]] = defaultdict(list)
+        # Course ids per course type, partner and ISO week (for the weekly limits), and the weeks
+        # in which each course has a session.
+        self.courses: dict[tuple[str, str, tuple[int, int]], set[str]] = defaultdict(set)
+        self.weeks: dict[str, set[tuple[int, int]]] = defaultdict(set)
+        self._count: dict[tuple[str, tuple[int, int]], int] = defaultdict(int)  # sessions per course and week
+        for booking in bookings:
+            self.add(booking)
+
+    def add(self, booking: Booking) -> None:
+        interval, days, week = self._where(booking)
+        for day in days:
+            for person in (booking.teacher_id, *sorted(booking.volunteer_ids)):
+                self.people[person][day].append(interval)
+            self.rooms[booking.place_id, booking.room_id][day].append(interval)
+            if booking.ipads:
+                self.ipads[day].append((*interval, booking.ipads))
+        self._count[booking.course_id, week] += 1
+        self.weeks[booking.course_id].add(week)
+        for partner in booking.partner_ids:
+            self.courses[booking.course_type, partner, week].add(booking.course_id)
+
+    def remove(self, booking: Booking) -> None:
+        """Take a booking added before out again (a session cancelled or moved)."""
+        interval, days, week = self._where(booking)
+        for day in days:
+            for person in (booking.teacher_id, *sorted(booking.volunteer_ids)):
+                self.people[person][day].remove(interval)
+            self.rooms[booking.place_id, booking.room_id][day].remove(interval)
+            if booking.ipads:
+                self.ipads[day].remove((*interval, booking.ipads))
+        key = (booking.course_id, week)
+        self._count[key] -= 1
+        if self._count[key] == 0:
+            del self._count[key]
+            self.weeks[booking.course_id].discard(week)
+            for partner in booking.partner_ids:
+                self.courses[booking.course_type, partner, week].discard(booking.course_id)
+
+    def other_courses(self, request: PlanRequest, partner: str, week: tuple[int, int]) -> int:
+        """How many other courses of the request's type the partner has in that week."""
+        ids = self.courses.get((request.course_type, partner, week), set())
+        return len(ids) - (request.course_id in ids)
+
+    def _where(self, booking: Booking) -> tuple[Interval, list[date], tuple[int, int]]:
+        interval = (_epoch_minutes(booking.busy_from), _epoch_minutes(booking.busy_until))
+        first = booking.busy_from.astimezone(self.zone).date()
+        last = booking.busy_until.astimezone(self.zone).date()
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        return interval, days, _iso_week(booking.start.astimezone(self.zone).date())
+
+
 class _Search:
-    def __init__(self, request: PlanRequest, resources: Resources, bookings: Sequence[Booking]) -> None:
+    def __init__(
+        self, request: PlanRequest, resources: Resources, bookings: Sequence[Booking] | BookingIndex
+    ) -> None:
         self.request = request
         self.resources = resources
         self.zone = resources.zone
@@ -310,39 +392,17 @@ class _Search:
             p.id: {day: _minutes(hours) for day, hours in p.opening_hours.items()} for p in self.places
         }
         self.limit = resources.weekly_limits.get(request.course_type)
-        # The index of what is taken: people by id, rooms by place and id, iPads and courses per
-        # week. An interval is filed under each local date it touches.
-        self.people: dict[str, dict[date, list[Interval]]] = defaultdict(lambda: defaultdict(list))
-        self.rooms: dict[tuple[str, str], dict[date, list[Interval]]] = defaultdict(lambda: defaultdict(list))
-        self.ipads: dict[date, list[tuple[int, int, int]]] = defaultdict(list)
-        self.courses: dict[tuple[str, tuple[int, int]], set[str]] = defaultdict(set)
-        self.own_weeks: set[tuple[int, int]] = set()
-        for booking in bookings:
-            self._take(booking)
+        # What is taken: built here from a list, or kept by the caller across requests.
+        self.index = bookings if isinstance(bookings, BookingIndex) else BookingIndex(self.zone, bookings)
+        if self.index.zone != self.zone:
+            raise ValueError("the bookings are indexed in another time zone than the resources'")
+        self.own_weeks = self.index.weeks.get(request.course_id, set())
         # What does not change between the searches for one request, worked out once.
         self._dates_cache: dict[tuple[str, date], tuple[date, ...] | None] = {}
         self._limits_cache: dict[tuple[date, ...], bool] = {}
         self._times_cache: dict[tuple[str, int], list[int]] = {}
         self._instants: dict[tuple[date, int], int] = {}
         self._available_cache: dict[tuple[int, int], tuple[list[Person], list[Person]]] = {}
-
-    def _take(self, booking: Booking) -> None:
-        interval = (_epoch_minutes(booking.busy_from), _epoch_minutes(booking.busy_until))
-        first = booking.busy_from.astimezone(self.zone).date()
-        last = booking.busy_until.astimezone(self.zone).date()
-        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-        for day in days:
-            for person in (booking.teacher_id, *sorted(booking.volunteer_ids)):
-                self.people[person][day].append(interval)
-            self.rooms[booking.place_id, booking.room_id][day].append(interval)
-            if booking.ipads:
-                self.ipads[day].append((*interval, booking.ipads))
-        week = _iso_week(booking.start.astimezone(self.zone).date())
-        if booking.course_id == self.request.course_id:
-            self.own_weeks.add(week)
-        elif booking.course_type == self.request.course_type:
-            for partner in booking.partner_ids:
-                self.courses[partner, week].add(booking.course_id)
 
     # -- the order of the search --
 
@@ -435,7 +495,7 @@ class _Search:
             return True
         if dates not in self._limits_cache:
             self._limits_cache[dates] = all(
-                len(self.courses.get((partner, _iso_week(day)), ())) < self.limit
+                self.index.other_courses(self.request, partner, _iso_week(day)) < self.limit
                 for day in dates
                 for partner in self.request.partner_ids
             )
@@ -448,16 +508,16 @@ class _Search:
         if needed > self.resources.ipads:
             return False
         return all(
-            needed + _peak(self.ipads.get(day, ()), interval) <= self.resources.ipads
+            needed + _peak(self.index.ipads.get(day, ()), interval) <= self.resources.ipads
             for day, interval in zip(candidate.dates, candidate.busy, strict=True)
         )
 
     def _room_free(self, place: Place, room: Room, candidate: _Candidate, n: int) -> bool:
-        taken = self.rooms.get((place.id, room.id))
+        taken = self.index.rooms.get((place.id, room.id))
         return taken is None or not _overlaps(taken.get(candidate.dates[n], ()), candidate.busy[n])
 
     def _person_free(self, person: Person, candidate: _Candidate, n: int) -> bool:
-        taken = self.people.get(person.id)
+        taken = self.index.people.get(person.id)
         return taken is None or not _overlaps(taken.get(candidate.dates[n], ()), candidate.busy[n])
 
     def _available(self, weekday: int, start_minute: int) -> tuple[list[Person], list[Person]]:

@@ -43,7 +43,15 @@ from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from ..adapters.repository import SchedulingRepository
 from ..domain import model
 from ..domain.model import CANCELLED, HELD, MEASURES, PAUSED, PLANNED, Course, CourseSession
-from ..domain.planner import Plan, PlannedSession, PlanRequest, Resources, Unschedulable, plan_course
+from ..domain.planner import (
+    Plan,
+    PlannedSession,
+    PlanRequest,
+    Resources,
+    Unschedulable,
+    days_searched,
+    plan_course,
+)
 
 log = logging.getLogger(__name__)
 
@@ -413,8 +421,11 @@ async def complete_course(course_id: str, uow: Uow, now: datetime, zone: ZoneInf
 
 async def _plan(uow: Uow, request: PlanRequest, resources: Resources) -> Plan | Unschedulable:
     """Plan on what is free: around every planned session, and nowhere a measure closes."""
-    # From the start of the week before: weekly limits count the whole (ISO) week.
-    bookings = await uow.repository.bookings(model.midnight(request.earliest - 7 * DAY, resources.zone))
+    # Only the weeks the search can look at: the cost does not grow with every session planned.
+    first, last = days_searched(request, resources)
+    bookings = await uow.repository.bookings(
+        model.midnight(first, resources.zone), model.midnight(last + DAY, resources.zone)
+    )
     measures = await uow.repository.measures()
     return plan_course(request, model.with_measures(resources, measures), bookings)
 
