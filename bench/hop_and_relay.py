@@ -30,7 +30,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import enrolment
-from taalhuis_shared.db import upgrade_schema
+from taalhuis_shared.db import make_engine, upgrade_schema
 from taalhuis_shared.events import ReferralRejected, new_event
 from taalhuis_shared.messaging.relay import OutboxRelay
 from taalhuis_shared.messaging.store import add_to_outbox, pending_count
@@ -110,7 +110,7 @@ async def relay(
     queue = await channel.declare_queue(name, durable=True, arguments={"x-queue-type": "quorum"})
     await queue.bind(exchange, routing_key=EVENT_TYPE)
     database_url = server.set(database=database).render_as_string(hide_password=False)
-    engine = create_async_engine(database_url)
+    engine = make_engine(database_url)  # as the services make theirs
     broker = RabbitBroker(AMQP_URL, logger=None)
     try:
         await upgrade_schema(database_url, Path(enrolment.__file__).parent / "migrations")
