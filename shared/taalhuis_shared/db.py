@@ -45,10 +45,27 @@ def unreadable(error: BaseException) -> str:
     return f"De database is niet te lezen: {lines[0]}"
 
 
-def make_engine(database_url: str) -> AsyncEngine:
+# Seconds after which a pooled connection is replaced rather than reused.
+POOL_RECYCLE = 300
+
+
+def make_engine(database_url: str, *, pre_ping: bool = False) -> AsyncEngine:
+    """A service's engine. Without `pre_ping`, a checkout costs no extra round trip.
+
+    A connection the server dropped (a restart) then fails at its first statement; SQLAlchemy
+    discards it and every connection pooled before it, and the consumer, which tells an outage
+    from a bad message with `database_answers`, tries the message again. Connections older than
+    POOL_RECYCLE are replaced, before something between the service and the server drops them.
+    The console serves pages to people, who would see that failed first statement: it pings.
+    """
     # An error quotes its statement, but not the values bound to it: those are personal data.
     return create_async_engine(
-        database_url, pool_size=5, max_overflow=5, pool_pre_ping=True, hide_parameters=True
+        database_url,
+        pool_size=5,
+        max_overflow=5,
+        pool_pre_ping=pre_ping,
+        pool_recycle=POOL_RECYCLE,
+        hide_parameters=True,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -26,3 +27,24 @@ def test_the_planning_benchmark_reports_time_and_groups_planned_within_two_weeks
     )
     assert planned, result.stdout
     assert 0 < int(planned[2]) <= int(planned[1]) <= 20
+
+
+def test_the_hop_and_relay_benchmark_reports_both_rates_their_ratio_and_the_load(
+    servers: tuple[str, str],
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "bench/hop_and_relay.py", "--messages", "30", "--batch-size", "10"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "AMQP_URL": servers[0], "DATABASE_URL": servers[1]},
+    )
+    assert result.returncode == 0, result.stderr
+    hop = re.search(r"bare broker hop: (\d+) messages/s", result.stdout)
+    relay = re.search(r"outbox relay: (\d+) messages/s", result.stdout)
+    assert hop and relay, result.stdout
+    assert int(hop[1]) > 0 and int(relay[1]) > 0
+    assert re.search(r"relay / hop: \d+\.\d\d", result.stdout), result.stdout
+    assert re.search(r"load average \(1, 5, 15 min\): [\d.]+, [\d.]+, [\d.]+", result.stdout), result.stdout

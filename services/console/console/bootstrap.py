@@ -89,7 +89,7 @@ def build(settings: Settings, *, serve_http: bool = True) -> Console:
     """
     queues = topology(settings)
     clock = Clock.of(settings)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pre_ping=True)
     broker = service_broker(settings)
     relay = OutboxRelay.of(settings, engine, broker, queues, clock)
     unit_of_work = functools.partial(UnitOfWork, engine, ConsoleRepository, relay.wake, clock=clock)

@@ -16,9 +16,9 @@ import enrolment
 from taalhuis_shared.db import upgrade_schema
 from taalhuis_shared.events import ReferralRejected, new_event
 from taalhuis_shared.messaging.relay import OutboxRelay
-from taalhuis_shared.messaging.store import outbox
+from taalhuis_shared.messaging.store import add_to_outbox, outbox
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
-from tests.support.broker import Namespace, open_tap
+from tests.support.broker import Namespace, declare_exchange, open_tap
 from tests.support.databases import Databases
 from tests.support.proxy import CuttableProxy
 from tests.support.waiting import eventually
@@ -145,5 +145,105 @@ async def test_each_partner_gets_only_its_own_answers_through_the_headers_exchan
         await relay.stop()
         await broker.stop()
         await partners.delete()
+        await channel.close()
+        await engine.dispose()
+
+
+async def test_a_full_batch_goes_out_in_one_round_in_seq_order_and_is_marked_at_once(
+    databases: Databases, namespace: Namespace, rabbit: AbstractRobustConnection
+) -> None:
+    database_url = await databases.create("relay")
+    await upgrade_schema(database_url, Path(enrolment.__file__).parent / "migrations")
+    engine = create_async_engine(database_url)
+    channel = await rabbit.channel()
+    exchange = await declare_exchange(channel, namespace)
+    queue = await channel.declare_queue(f"{namespace.queue_prefix}batch", exclusive=True)
+    await queue.bind(exchange, routing_key="ReferralRejected")
+    broker = RabbitBroker("amqp://guest:guest@127.0.0.1:5672/", logger=None)
+    await broker.connect()
+    relay = OutboxRelay(
+        engine, broker, namespace.topology("relay-test").exchange(), user_id="guest", batch_size=150
+    )
+    try:
+        events = [rejection(n) for n in range(150)]
+        async with engine.begin() as connection:
+            for event in events:
+                await add_to_outbox(connection, event)
+
+        assert await relay.publish_pending() == (150, False)
+
+        arrived = []
+        while (message := await queue.get(fail=False, no_ack=True)) is not None:
+            arrived.append(message.message_id)
+        # Confirmed means queued: every message is there when the round returns, in seq order.
+        assert arrived == [e["id"] for e in events]
+        async with engine.connect() as connection:
+            rows = (await connection.execute(select(outbox.c.published_at, outbox.c.attempts))).all()
+        assert len({r.published_at for r in rows}) == 1 and None not in {r.published_at for r in rows}
+        assert {r.attempts for r in rows} == {1}
+    finally:
+        await broker.stop()
+        await channel.close()
+        await engine.dispose()
+
+
+async def test_a_refused_publish_holds_back_the_rows_after_it_until_it_goes_through(
+    databases: Databases, namespace: Namespace, rabbit: AbstractRobustConnection
+) -> None:
+    database_url = await databases.create("relay")
+    await upgrade_schema(database_url, Path(enrolment.__file__).parent / "migrations")
+    engine = create_async_engine(database_url)
+    channel = await rabbit.channel()
+    exchange = await declare_exchange(channel, namespace)
+    answers = await channel.declare_queue(f"{namespace.queue_prefix}answers", exclusive=True)
+    await answers.bind(exchange, routing_key="ReferralRejected")
+    # A full queue that rejects publishes: RabbitMQ nacks every message routed to it.
+    full = await channel.declare_queue(
+        f"{namespace.queue_prefix}full",
+        exclusive=True,
+        arguments={"x-max-length": 0, "x-overflow": "reject-publish"},
+    )
+    await full.bind(exchange, routing_key="Refused")
+    broker = RabbitBroker("amqp://guest:guest@127.0.0.1:5672/", logger=None)
+    await broker.connect()
+    relay = OutboxRelay(engine, broker, namespace.topology("relay-test").exchange(), user_id="guest")
+
+    async def outbox_rows() -> list[tuple[bool, int, bool]]:
+        """Per row in seq order: published, attempts, has an error."""
+        async with engine.connect() as connection:
+            rows = await connection.execute(select(outbox).order_by(outbox.c.seq))
+            return [(r.published_at is not None, r.attempts, r.last_error is not None) for r in rows]
+
+    arrived: list[str | None] = []
+
+    async def answers_arrived() -> list[str | None]:
+        """Every answer queued so far, by id (confirmed means queued: none is still on its way)."""
+        while (message := await answers.get(fail=False, no_ack=True)) is not None:
+            arrived.append(message.message_id)
+        return arrived
+
+    try:
+        events = [rejection(0), {**rejection(1), "type": "Refused"}, rejection(2)]
+        async with engine.begin() as connection:
+            for event in events:
+                await add_to_outbox(connection, event)
+
+        # The row after the refused one was sent with it (pipelined) but is not marked published.
+        assert await relay.publish_pending() == (1, True)
+        assert await outbox_rows() == [(True, 1, False), (False, 1, True), (False, 0, False)]
+        assert await answers_arrived() == [events[0]["id"], events[2]["id"]]
+
+        # Retried alone: the rows behind it are not sent again while it keeps failing.
+        assert await relay.publish_pending() == (0, True)
+        assert await outbox_rows() == [(True, 1, False), (False, 2, True), (False, 0, False)]
+        assert await answers_arrived() == [events[0]["id"], events[2]["id"]]
+
+        await full.delete(if_unused=False, if_empty=False)
+        assert await relay.publish_pending() == (2, False)
+        assert [published for published, _, _ in await outbox_rows()] == [True, True, True]
+        # The later row once before the refused one and again after it: consumers take the first.
+        assert await answers_arrived() == [events[0]["id"], events[2]["id"], events[2]["id"]]
+    finally:
+        await broker.stop()
         await channel.close()
         await engine.dispose()
