@@ -8,10 +8,12 @@ scheduling, whose last messages about the person must have arrived first) and no
 service's own outgoing messages that name the person is still on its way (an unpublished outbox
 row, an unsent mail). Those messages are how the teacher hears that someone left, so they go
 out first and are erased after. Then, in one transaction, the service's own `erase` removes its
-records, the shared part removes published outbox rows and parked messages naming the person,
-the identifying strings are dropped from the `erasures` row, and `PersonErased` with the counts
-goes into the outbox. A restart in between repeats the attempt; erasing twice removes nothing
-twice.
+records, the shared part removes published outbox rows and parked messages naming the person, and
+`PersonErased` with the counts goes into the outbox. `ERASURE_RECHECK` seconds later a second
+pass erases what a message handled after the first pass stored again (a service handles several
+messages at once, so the withdrawal may be handled after the order) and drops the identifying
+strings from the `erasures` row. A restart in between repeats the attempt; erasing twice removes
+nothing twice.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -47,7 +50,7 @@ erasures = Table(
     metadata,
     Column("request_id", String(100), primary_key=True),
     # What identifies the person's records (Person.as_json); null until ordered and once erased.
-    Column("person", JSON, nullable=True),
+    Column("person", JSON(none_as_null=True), nullable=True),
     # Services whose answer must come first, and those that have answered.
     Column("waiting_for", JSON, nullable=False, default=list),
     Column("answered_by", JSON, nullable=False, default=list),
@@ -226,6 +229,7 @@ class Eraser(PollingWorker):
         *,
         poll_interval: float,
         clock: Clock,
+        recheck: float = 300.0,
         on_events: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(poll_interval=poll_interval, batch_size=10)
@@ -235,14 +239,19 @@ class Eraser(PollingWorker):
         self._topology = topology
         self._on_events = on_events
         self.clock = clock  # for `erased_at`, so that a moved clock keeps the record consistent
+        self._recheck = timedelta(seconds=recheck)
 
     async def run_once(self) -> tuple[int, bool]:
+        recheck_due = self.clock.now() - self._recheck
         async with self._engine.connect() as connection:
             open_ = (
                 (
                     await connection.execute(
                         select(erasures.c.request_id)
-                        .where(erasures.c.erased_at.is_(None), erasures.c.person.is_not(None))
+                        .where(
+                            erasures.c.person.is_not(None),
+                            or_(erasures.c.erased_at.is_(None), erasures.c.erased_at <= recheck_due),
+                        )
                         .order_by(erasures.c.ordered_at)
                         .limit(self._batch_size)
                     )
@@ -253,13 +262,20 @@ class Eraser(PollingWorker):
         done, failed = 0, False
         for request_id in open_:
             try:
-                done += await self._erase(request_id)
+                done += await self._erase(request_id, recheck_due)
             except Exception as error:
                 log.warning("erasure %s failed (%s); tried again later", request_id, type(error).__name__)
                 failed = True
         return done, failed
 
-    async def _erase(self, request_id: str) -> int:
+    async def _erase(self, request_id: str, recheck_due: datetime) -> int:
+        """The first pass erases and answers; the second, `recheck` later, erases what came late.
+
+        A service handles up to its prefetch of messages at once, so a message about the person
+        that enrolment sent before `ErasureOrdered` (the withdrawal) may still be handled after
+        the first pass and store the person again. The second pass removes that, then drops the
+        identifying strings; it sends no second answer.
+        """
         async with self._engine.begin() as connection:
             row = (
                 await connection.execute(
@@ -268,7 +284,10 @@ class Eraser(PollingWorker):
                     .with_for_update(skip_locked=True)
                 )
             ).first()
-            if row is None or row.erased_at is not None or row.person is None:
+            if row is None or row.person is None:
+                return 0
+            second_pass = row.erased_at is not None
+            if second_pass and row.erased_at > recheck_due:
                 return 0
             if set(row.waiting_for) - set(row.answered_by):
                 return 0
@@ -280,10 +299,22 @@ class Eraser(PollingWorker):
             counts = await self._steps.erase(connection, person)
             counts["outbox-events"] = await erase_published_events(connection, person)
             counts["parked-messages"] = await erase_parked(self._amqp_url, self._topology, person)
+            if second_pass:
+                total = {
+                    kind: counts.get(kind, 0) + (row.counts or {}).get(kind, 0)
+                    for kind in {*counts, *(row.counts or {})}
+                }
+                await connection.execute(
+                    update(erasures)
+                    .where(erasures.c.request_id == request_id)
+                    .values(person=None, counts=total)
+                )
+                log.info("erasure %s checked again: %s more", request_id, counts)
+                return 1
             await connection.execute(
                 update(erasures)
                 .where(erasures.c.request_id == request_id)
-                .values(person=None, erased_at=self.clock.now(), counts=counts)
+                .values(erased_at=self.clock.now(), counts=counts)
             )
             if self._steps.on_erased is not None:
                 await self._steps.on_erased(connection, request_id, counts)
@@ -317,6 +348,7 @@ def eraser(
         topology,
         poll_interval=settings.outbox_poll_interval,
         clock=clock,
+        recheck=settings.erasure_recheck,
         on_events=on_events,
     )
 

@@ -23,6 +23,9 @@ class ServiceSettings(BaseSettings):
     delivery_limit: int = 10
     graceful_timeout: float = 30.0
     outbox_poll_interval: float = 1.0
+    # Seconds after erasing a person before the eraser looks once more (for messages about them
+    # that were handled after the first pass) and drops what identifies them (docs/privacy.md).
+    erasure_recheck: float = Field(default=300.0, gt=0)
     heartbeat_file: str | None = None
     log_level: str = "INFO"
     # Which RabbitMQ users hold each role, as JSON (role -> users); partners' users come from
