@@ -108,7 +108,12 @@ def measure(courses: int, places: int, rng: random.Random) -> list[SessionCancel
                 "start": session_start.isoformat(),
                 "end": (session_start + timedelta(hours=2)).isoformat(),
                 "room": "Zaal 1",
-                "volunteers": [{"name": f"Vrijwilliger {volunteer}", "email": f"vrijwilliger{volunteer}@bibliotheek.example"}],
+                "volunteers": [
+                    {
+                        "name": f"Vrijwilliger {volunteer}",
+                        "email": f"vrijwilliger{volunteer}@bibliotheek.example",
+                    }
+                ],
                 "ipads": 6,
                 "setup_start": None,
             }
@@ -158,13 +163,17 @@ async def unsent(engine: AsyncEngine) -> int:
             select(func.count()).select_from(notices).where(notices.c.mail_id.is_(None))
         )
         open_mails = await connection.scalar(
-            select(func.count()).select_from(mails).where(mails.c.sent_at.is_(None), mails.c.failed_at.is_(None))
+            select(func.count())
+            .select_from(mails)
+            .where(mails.c.sent_at.is_(None), mails.c.failed_at.is_(None))
         )
     return int(open_notices or 0) + int(open_mails or 0)
 
 
 async def run(args: argparse.Namespace) -> None:
-    server_url = make_url(os.environ.get("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"))
+    server_url = make_url(
+        os.environ.get("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+    )
     database = f"bench_mail_{os.getpid()}"
     url = server_url.set(database=database).render_as_string(hide_password=False)
     admin = create_async_engine(server_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -193,7 +202,7 @@ async def run(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         sender.start()
         deadline = started + args.timeout
-        while await unsent(engine) and time.perf_counter() < deadline:
+        while await unsent(engine) and time.perf_counter() < deadline:  # noqa: ASYNC110 - the database is asked
             await asyncio.sleep(0.2)
         await sender.stop()
         took = (sink.last_at or time.perf_counter()) - started

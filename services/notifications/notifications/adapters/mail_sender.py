@@ -22,12 +22,12 @@ import email.policy
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from taalhuis_shared.clock import Clock
@@ -48,6 +48,12 @@ MAX_MAIL_PAUSE = 300.0
 # mail again (with the same Message-ID), as after a crash of the first.
 CLAIM_LEASE = 600.0
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# Mails claimed at once by a process: after a crash these wait the lease, the others do not.
+CLAIM_SIZE = 10
+# Mails sent over one SMTP connection before a new one, and seconds it may idle in between
+# (servers close idle connections after a few minutes).
+MAILS_PER_CONNECTION = 100
+SMTP_IDLE = 30.0
 
 
 # When the connection is upgraded with STARTTLS (the setting SMTP_TLS).
@@ -121,6 +127,10 @@ class MailSender(PollingWorker):
         self._next_batch: asyncio.TimerHandle | None = None
         # Mails handed to SMTP but not yet marked sent (mail id -> attempts): marked first.
         self._handed_over: dict[int, int] = {}
+        # One SMTP connection for consecutive mails: how many it carried, when last used.
+        self._smtp: aiosmtplib.SMTP | None = None
+        self._smtp_mails = 0
+        self._smtp_used = 0.0
 
     async def run_once(self) -> tuple[int, bool]:
         await self.compose_due()
@@ -130,8 +140,14 @@ class MailSender(PollingWorker):
         return outcome
 
     async def compose_due(self) -> int:
-        """Compose every batch whose oldest notice has waited its window; returns how many."""
-        async with self._engine.connect() as connection:
+        """Compose every batch whose oldest notice has waited its window; returns how many.
+
+        Up to a round of due batches in one transaction, with a few statements for all of them:
+        the batches' advisory locks, their notices, the mails (inserted in order, so an answer's
+        mail keeps the lower id) and the notices' marks. A batch that cannot be composed is set
+        aside in the same transaction.
+        """
+        async with self._engine.begin() as connection:
             keys = (
                 await connection.scalars(
                     select(notices.c.batch_key)
@@ -142,22 +158,75 @@ class MailSender(PollingWorker):
                     .limit(self._batch_size)
                 )
             ).all()
+            if not keys:
+                return 0
             keys = await self._answers_first(connection, keys)
-        composed = 0
-        for key in keys:
-            try:
-                async with self._engine.begin() as connection:
-                    composed += await self._compose(connection, key)
-            except Exception as error:  # a bad batch is set aside with its error, not retried
-                # The kind only: the rest of the key is the recipient's address.
-                log.error("a %s batch could not be composed (%r); set aside", key.split("/")[0], type(error))
-                async with self._engine.begin() as connection:
+            # Batches another process is composing hold their lock: left to it.
+            locked = set(
+                await connection.scalars(
+                    text(
+                        "SELECT k FROM unnest(CAST(:keys AS text[])) AS k"
+                        " WHERE pg_try_advisory_xact_lock(hashtext(k))"
+                    ),
+                    {"keys": keys},
+                )
+            )
+            rows = (
+                await connection.execute(
+                    select(notices)
+                    .where(
+                        notices.c.batch_key.in_(locked),
+                        notices.c.mail_id.is_(None),
+                        notices.c.compose_error.is_(None),
+                    )
+                    .order_by(notices.c.created_at, notices.c.id)
+                    .with_for_update()
+                )
+            ).all()
+            batches: dict[str, list[Any]] = {key: [] for key in keys if key in locked}
+            for row in rows:
+                batches[row.batch_key].append(row)
+            now = self._clock.now()
+            composed: list[tuple[dict[str, Any], list[int]]] = []
+            for key, batch in batches.items():
+                if not batch:
+                    continue
+                try:
+                    composed.append((self._compose(key, batch, now), [row.id for row in batch]))
+                except Exception as error:  # a bad batch is set aside with its error, not retried
+                    # The kind only: the rest of the key is the recipient's address.
+                    kind = key.split("/")[0]
+                    log.error("a %s batch could not be composed (%r); set aside", kind, type(error))
                     await connection.execute(
                         update(notices)
                         .where(notices.c.batch_key == key, notices.c.mail_id.is_(None))
                         .values(compose_error=type(error).__name__)
                     )
-        return composed
+            if not composed:
+                return 0
+            mail_ids = (
+                await connection.scalars(
+                    insert(mails).returning(mails.c.id, sort_by_parameter_order=True),
+                    [values for values, _ in composed],
+                )
+            ).all()
+            await connection.execute(
+                update(notices).where(notices.c.id == bindparam("notice")).values(mail_id=bindparam("mail")),
+                [
+                    {"notice": notice_id, "mail": mail_id}
+                    for mail_id, (_, notice_ids) in zip(mail_ids, composed, strict=True)
+                    for notice_id in notice_ids
+                ],
+            )
+        for mail_id, (values, notice_ids) in zip(mail_ids, composed, strict=True):
+            log.info(
+                "mail %s (%s to the %s) composed from %d notices",
+                mail_id,
+                values["kind"],
+                values["recipient_role"],
+                len(notice_ids),
+            )
+        return len(composed)
 
     async def _answers_first(self, connection: AsyncConnection, keys: Sequence[str]) -> list[str]:
         """The due batches, each after the person's waiting answers to referrals, due or not.
@@ -166,44 +235,38 @@ class MailSender(PollingWorker):
         after) the mail that the employee is in a group: the answers' batch window is cut short.
         Composed first, the answers' mail has the lower id and goes first.
         """
+        others = [key for key in keys if not key.startswith("referrals/")]
+        answers: dict[str, list[str]] = {}
+        if others:
+            recipient = func.lower(notices.c.recipient)
+            of_keys = (
+                select(notices.c.batch_key, recipient.label("recipient"))
+                .where(notices.c.batch_key.in_(others))
+                .distinct()
+                .subquery()
+            )
+            waiting = await connection.execute(
+                select(of_keys.c.batch_key, notices.c.batch_key.label("answer"))
+                .distinct()
+                .join(of_keys, recipient == of_keys.c.recipient)
+                .where(
+                    notices.c.kind == "referrals",
+                    notices.c.mail_id.is_(None),
+                    notices.c.compose_error.is_(None),
+                )
+                .order_by(notices.c.batch_key)
+            )
+            for key, answer in waiting:
+                answers.setdefault(key, []).append(answer)
         ordered: list[str] = []
         for key in keys:
-            if not key.startswith("referrals/"):
-                recipient = select(notices.c.recipient).where(notices.c.batch_key == key).limit(1)
-                answers = await connection.scalars(
-                    select(notices.c.batch_key)
-                    .where(
-                        notices.c.kind == "referrals",
-                        notices.c.mail_id.is_(None),
-                        notices.c.compose_error.is_(None),
-                        func.lower(notices.c.recipient) == func.lower(recipient.scalar_subquery()),
-                    )
-                    .distinct()
-                )
-                ordered += [answer for answer in answers if answer not in ordered]
+            ordered += [answer for answer in answers.get(key, []) if answer not in ordered]
             if key not in ordered:
                 ordered.append(key)
         return ordered
 
-    async def _compose(self, connection: AsyncConnection, batch_key: str) -> int:
-        # Another process composing the same batch holds this lock: leave the batch to it.
-        if not await connection.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(batch_key)))):
-            return 0
-        rows = (
-            await connection.execute(
-                select(notices)
-                .where(
-                    notices.c.batch_key == batch_key,
-                    notices.c.mail_id.is_(None),
-                    notices.c.compose_error.is_(None),
-                )
-                .order_by(notices.c.created_at, notices.c.id)
-                .with_for_update()
-            )
-        ).all()
-        if not rows:
-            return 0
-        now = self._clock.now()
+    def _compose(self, batch_key: str, rows: Sequence[Any], now: datetime) -> dict[str, Any]:
+        """The mail of one batch, as the values of its row in `mails`."""
         mail = compose(
             [_notice(row) for row in rows],
             timezone=self._timezone,
@@ -212,30 +275,15 @@ class MailSender(PollingWorker):
             now=now,
         )
         message = as_email(mail, mail_from=self._mail_from, composed_at=now)
-        mail_id = await connection.scalar(
-            insert(mails)
-            .values(
-                batch_key=batch_key,
-                kind=mail.kind,
-                recipient_role=mail.recipient_role,
-                recipient=mail.recipient,
-                subject=mail.subject[:300],
-                message_id=mail.message_id,
-                content=message.as_bytes(policy=email.policy.SMTP),
-            )
-            .returning(mails.c.id)
-        )
-        await connection.execute(
-            update(notices).where(notices.c.id.in_([row.id for row in rows])).values(mail_id=mail_id)
-        )
-        log.info(
-            "mail %s (%s to the %s) composed from %d notices",
-            mail_id,
-            mail.kind,
-            mail.recipient_role,
-            len(rows),
-        )
-        return 1
+        return {
+            "batch_key": batch_key,
+            "kind": mail.kind,
+            "recipient_role": mail.recipient_role,
+            "recipient": mail.recipient,
+            "subject": mail.subject[:300],
+            "message_id": mail.message_id,
+            "content": message.as_bytes(policy=email.policy.SMTP),
+        }
 
     async def _wake_at_next_batch(self) -> None:
         """Run again when the next batch is due, however long the poll interval is."""
@@ -250,59 +298,79 @@ class MailSender(PollingWorker):
             wait = (due - self._clock.now()).total_seconds()
             self._next_batch = asyncio.get_running_loop().call_later(max(wait, 0.0) + 0.01, self.wake)
 
+    async def stop(self) -> None:
+        await super().stop()
+        await self._disconnect()
+
     async def send_due(self) -> tuple[int, bool]:
         """Send up to a batch of due mails; returns how many were sent and whether one failed.
 
         The round stops at the first temporary failure: when the server is down, the others
-        would fail too. The failed mail waits its own pause, so the next round starts with others.
+        would fail too. The failed mail waits its own pause, so the next round starts with others;
+        the mails claimed with it and not tried are freed at once.
         """
         await self._mark_handed_over()
         sent = 0
         while sent < self._batch_size:
-            outcome = await self._send_next()
-            if outcome is None:
+            claimed = await self._claim(min(CLAIM_SIZE, self._batch_size - sent))
+            if not claimed:
                 return sent, False
-            if not outcome:
-                return sent, True
-            sent += 1
+            for n, row in enumerate(claimed):
+                if not await self._send(row):
+                    await self._release(claimed[n + 1 :])
+                    return sent, True
+                sent += 1
         return sent, False
 
-    async def _claim_next(self) -> Any:
-        """Take the next due mail for `CLAIM_LEASE` seconds, committed: no other process sends it then.
+    async def _claim(self, limit: int) -> list[Any]:
+        """Take the next due mails for `CLAIM_LEASE` seconds, committed: no other process sends them then.
 
-        The claim is its own transaction, so that a database lost while the mail is with SMTP
+        The claim is its own transaction, so that a database lost while a mail is with SMTP
         does not free the mail for another process (it would send it again).
         """
+        due = (
+            select(mails.c.id, mails.c.next_attempt_at)
+            .where(mails.c.sent_at.is_(None), mails.c.failed_at.is_(None))
+            .where(mails.c.next_attempt_at <= func.now())
+            .order_by(mails.c.next_attempt_at, mails.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .subquery()
+        )
         async with self._engine.begin() as connection:
-            row = (
-                await connection.execute(
-                    select(mails)
-                    .where(mails.c.sent_at.is_(None), mails.c.failed_at.is_(None))
-                    .where(mails.c.next_attempt_at <= func.now())
-                    .order_by(mails.c.next_attempt_at, mails.c.id)
-                    .limit(1)
-                    .with_for_update(skip_locked=True)
-                )
-            ).first()
-            if row is not None:
+            rows = (
                 await connection.execute(
                     update(mails)
-                    .where(mails.c.id == row.id)
+                    .where(mails.c.id == due.c.id)
                     .values(next_attempt_at=func.now() + timedelta(seconds=CLAIM_LEASE))
+                    .returning(*mails.c, due.c.next_attempt_at.label("due"))
                 )
-        return row
+            ).all()
+        # The order they were due in: an answer to a referral before the mail that places the employee.
+        return sorted(rows, key=lambda row: (row.due, row.id))
 
-    async def _send_next(self) -> bool | None:
-        """Send the next due mail: True when done with it, False when it failed, None when none is due."""
-        row = await self._claim_next()
-        if row is None:
-            return None
-        attempts = row.attempts + 1
-        try:
-            await aiosmtplib.send(
-                row.content,
-                sender=bare_address(self._mail_from),
-                recipients=[row.recipient],
+    async def _release(self, rows: Sequence[Any]) -> None:
+        """Claimed mails not tried in this round: due when they were (after a crash: after the lease)."""
+        if rows:
+            async with self._engine.begin() as connection:
+                await connection.execute(
+                    update(mails)
+                    .where(mails.c.id == bindparam("mail"), mails.c.sent_at.is_(None))
+                    .values(next_attempt_at=bindparam("due")),
+                    [{"mail": row.id, "due": row.due} for row in rows],
+                )
+
+    async def _connection(self) -> aiosmtplib.SMTP:
+        """The open SMTP connection, or a new one: after an error, `MAILS_PER_CONNECTION` mails or idling."""
+        loop = asyncio.get_running_loop()
+        if self._smtp is not None and (
+            not self._smtp.is_connected
+            or self._smtp_mails >= MAILS_PER_CONNECTION
+            or loop.time() - self._smtp_used > SMTP_IDLE
+        ):
+            await self._disconnect()
+        if self._smtp is None:
+            client = aiosmtplib.SMTP(
                 hostname=self._server.host,
                 port=self._server.port,
                 username=self._server.username,
@@ -310,7 +378,31 @@ class MailSender(PollingWorker):
                 start_tls=START_TLS[self._server.tls],
                 timeout=self._send_timeout,
             )
+            await client.connect()
+            self._smtp, self._smtp_mails = client, 0
+        self._smtp_used = loop.time()
+        return self._smtp
+
+    async def _disconnect(self) -> None:
+        client, self._smtp = self._smtp, None
+        if client is None:
+            return
+        try:
+            if client.is_connected:
+                await client.quit()
+        except Exception:  # the connection was broken anyway
+            client.close()
+
+    async def _send(self, row: Any) -> bool:
+        """Send one claimed mail: True when done with it, False when it failed for now."""
+        attempts = row.attempts + 1
+        try:
+            client = await self._connection()
+            await client.sendmail(bare_address(self._mail_from), [row.recipient], row.content)
+            self._smtp_mails += 1
         except Exception as error:
+            # A fresh connection for the next mail: this one may be in any state.
+            await self._disconnect()
             async with self._engine.begin() as connection:
                 if refused_for_good(error):
                     await self._record_refusal(connection, row, attempts, error)
