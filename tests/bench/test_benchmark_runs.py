@@ -1,4 +1,4 @@
-"""The planning benchmark still runs and reports what it promises (its figures are not judged here)."""
+"""The benchmarks still run and report what they promise (their figures are not judged here)."""
 
 from __future__ import annotations
 
@@ -48,3 +48,24 @@ def test_the_hop_and_relay_benchmark_reports_both_rates_their_ratio_and_the_load
     assert int(hop[1]) > 0 and int(relay[1]) > 0
     assert re.search(r"relay / hop: \d+\.\d\d", result.stdout), result.stdout
     assert re.search(r"load average \(1, 5, 15 min\): [\d.]+, [\d.]+, [\d.]+", result.stdout), result.stdout
+
+
+def test_the_mail_benchmark_hands_every_mail_to_smtp_once_and_reports_its_rates(
+    servers: tuple[str, str],
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "bench/mail_throughput.py", "--courses", "20", "--places", "5"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "DATABASE_URL": servers[1]},
+    )
+    assert result.returncode == 0, result.stderr
+    people = re.search(r"sessions 100, places 5: \d+ notices for (\d+) people", result.stdout)
+    mailed = re.search(r"mails handed to SMTP: (\d+) in [\d.]+ s", result.stdout)
+    assert people and mailed, result.stdout
+    assert int(mailed[1]) == int(people[1]) > 1
+    assert re.search(r"notices/s: \d+, mails/s: [\d.]+", result.stdout), result.stdout
+    assert re.search(r"load average at end: [\d.]+", result.stdout), result.stdout
