@@ -15,12 +15,15 @@ from aiosmtpd.controller import Controller
 @dataclass
 class Mailbox:
     messages: list[EmailMessage] = field(default_factory=list)
+    # The client's address and port of each message: one per SMTP connection.
+    peers: list[Any] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.messages.append(message)
+        self.peers.append(session.peer)
         return "250 OK"
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -250,6 +250,30 @@ async def test_a_measure_cancelling_20_sessions_of_4_teachers_mails_each_teacher
     assert len(events_of(calendars(volunteer)[0])) == 20
 
 
+async def test_consecutive_mails_share_one_smtp_connection(engine: AsyncEngine, smtp: SmtpServer) -> None:
+    await handle(engine, c.course())
+    await handle(engine, c.unschedulable("group-course-2"))
+    await deliver(engine, smtp)
+
+    assert recipients(smtp) == Counter([*STAFF, *CONTACTS, c.COORDINATOR, c.COORDINATOR])
+    assert len(set(smtp.mailbox.peers)) == 1
+
+
+async def test_a_connection_the_server_dropped_is_replaced_and_no_mail_lost(
+    engine: AsyncEngine, smtp: SmtpServer
+) -> None:
+    async with running_sender(engine, smtp.port):
+        await handle(engine, c.unschedulable("group-course-2"))
+        await eventually(lambda: quiet(engine), what="the first mail sent")
+        smtp.stop()  # the sender's open connection goes with it
+        smtp.restart()
+        await handle(engine, c.course())
+        await eventually(lambda: quiet(engine), what="every mail sent over a new connection")
+
+    assert recipients(smtp) == Counter([*STAFF, *CONTACTS, c.COORDINATOR, c.COORDINATOR])
+    assert len(set(smtp.mailbox.peers)) == 2
+
+
 async def test_mails_wait_while_smtp_is_down_and_each_arrives_once(engine: AsyncEngine) -> None:
     smtp = SmtpServer()  # its port is chosen, but nothing listens on it yet
     await handle(engine, c.course())

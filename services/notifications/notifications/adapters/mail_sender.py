@@ -3,16 +3,20 @@
 Composing: a batch (one recipient, one kind of mail) is due once its oldest notice has waited its
 window. Its mail is written in the same transaction that marks the notices composed, with a
 Message-ID made from the notices, so a batch becomes exactly one mail. An advisory lock per
-batch keeps two processes from composing the same batch.
+batch keeps two processes from composing the same batch. A round of due batches shares one
+transaction and a handful of statements (a lockdown gives thousands of batches at once).
 
-Sending: each mail is claimed with `FOR UPDATE SKIP LOCKED` for a lease (`CLAIM_LEASE`) in a
-committed transaction of its own, then handed to SMTP, then marked sent. So several processes
-share the work, and a mail handed to SMTP whose marking fails (the database went away) stays
-claimed: it is remembered in memory and marked first when the database is back, never sent by
-another process meanwhile. Only a crash between handing over and marking sends a mail again,
-after the lease, with the same Message-ID. A temporary failure counts the attempt, keeps the
-error and waits a growing pause: SMTP being down delays mail, it never loses it. A recipient
-refused for good (5xx) is recorded as failed, and the coordinator is told once.
+Sending: mails are claimed (`CLAIM_SIZE` at a time) with `FOR UPDATE SKIP LOCKED` for a lease
+(`CLAIM_LEASE`) in a committed transaction of their own, then each is handed to SMTP, then marked
+sent. So several processes share the work, and a mail handed to SMTP whose marking fails (the
+database went away) stays claimed: it is remembered in memory and marked first when the database
+is back, never sent by another process meanwhile. Only a crash between handing over and marking
+sends a mail again, after the lease, with the same Message-ID; the other mails of a crashed
+process's claim wait the lease too. Consecutive mails share one SMTP connection (a new one after
+an error, `MAILS_PER_CONNECTION` mails or `SMTP_IDLE` seconds unused). A temporary failure counts
+the attempt, keeps the error and waits a growing pause, and the mails claimed with it are due
+again as they were: SMTP being down delays mail, it never loses it. A recipient refused for good
+(5xx) is recorded as failed, and the coordinator is told once.
 """
 
 from __future__ import annotations
