@@ -39,7 +39,7 @@ from notifications.adapters.mail_sender import MailSender, MailServer  # noqa: E
 from notifications.adapters.tables import mails, notices  # noqa: E402
 from notifications.bootstrap import MIGRATIONS  # noqa: E402
 from notifications.domain.notices import Audience, notices_for  # noqa: E402
-from taalhuis_shared.db import upgrade_schema  # noqa: E402
+from taalhuis_shared.db import make_engine, upgrade_schema  # noqa: E402
 from taalhuis_shared.events import SessionCancelled  # noqa: E402
 from tests.support.smtp import free_port  # noqa: E402
 
@@ -181,7 +181,7 @@ async def run(args: argparse.Namespace) -> None:
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
-    engine = create_async_engine(url)
+    engine = make_engine(url)  # the service's engine
     try:
         await upgrade_schema(url, MIGRATIONS)
         print(f"load average at start: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
