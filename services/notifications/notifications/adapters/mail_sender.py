@@ -131,6 +131,9 @@ class MailSender(PollingWorker):
         self._next_batch: asyncio.TimerHandle | None = None
         # Mails handed to SMTP but not yet marked sent (mail id -> attempts): marked first.
         self._handed_over: dict[int, int] = {}
+        # Claimed mails not tried when a round stopped (a failure, the database away): freed before
+        # the next round, so that an outage does not leave them waiting out the lease.
+        self._to_release: list[Any] = []
         # One SMTP connection for consecutive mails: how many it carried, when last used.
         self._smtp: aiosmtplib.SMTP | None = None
         self._smtp_mails = 0
@@ -314,17 +317,29 @@ class MailSender(PollingWorker):
         the mails claimed with it and not tried are freed at once.
         """
         await self._mark_handed_over()
+        await self._release_untried()
         sent = 0
         while sent < self._batch_size:
             claimed = await self._claim(min(CLAIM_SIZE, self._batch_size - sent))
             if not claimed:
                 return sent, False
             for n, row in enumerate(claimed):
-                if not await self._send(row):
-                    await self._release(claimed[n + 1 :])
+                try:
+                    done = await self._send(row)
+                except Exception:
+                    self._to_release.extend(claimed[n + 1 :])  # freed when the database is back
+                    raise
+                if not done:
+                    self._to_release.extend(claimed[n + 1 :])
+                    await self._release_untried()
                     return sent, True
                 sent += 1
         return sent, False
+
+    async def _release_untried(self) -> None:
+        if self._to_release:
+            await self._release(self._to_release)
+            self._to_release = []
 
     async def _claim(self, limit: int) -> list[Any]:
         """Take the next due mails for `CLAIM_LEASE` seconds, committed: no other process sends them then.
