@@ -79,11 +79,21 @@ async def first_time(
 
 async def add_to_outbox(connection: AsyncConnection, event: dict[str, Any]) -> None:
     """Keep an event (a CloudEvent as built by `new_event`) for the relay to publish."""
+    await add_many_to_outbox(connection, [event])
+
+
+async def add_many_to_outbox(connection: AsyncConnection, events: list[dict[str, Any]]) -> None:
+    """Keep events for the relay, in one statement; the relay publishes them in this order."""
     await connection.execute(
         insert(outbox).values(
-            event_id=event["id"],
-            event_type=event["type"],
-            body=json.dumps(event, ensure_ascii=False).encode(),
+            [
+                {
+                    "event_id": event["id"],
+                    "event_type": event["type"],
+                    "body": json.dumps(event, ensure_ascii=False).encode(),
+                }
+                for event in events
+            ]
         )
     )
 

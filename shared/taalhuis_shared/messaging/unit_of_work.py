@@ -1,8 +1,9 @@
-"""One database transaction for a handler: its writes, the inbox entry and the outbox rows."""
+"""One database transaction for handlers: their writes, the inbox entries and the outbox rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -15,12 +16,24 @@ from . import store
 Repository = TypeVar("Repository")
 
 
+@dataclass
+class Handled:
+    """An event handled in this unit of work for the first time, and the events its handler published."""
+
+    event: CloudEvent
+    published: list[dict[str, Any]] = field(default_factory=list)
+
+
 class UnitOfWork(Generic[Repository]):
     """`async with uow:` opens a transaction; leaving the block commits it, an error rolls back.
 
-    `uow.repository` is the service's own repository on the same connection. After a commit
-    that added events, `on_events_committed` runs (it wakes the outbox relay). The inbox records
-    when an event was handled by the service's `clock` (the inbox period counts from it).
+    `uow.repository` is the service's own repository on the same connection. One unit of work
+    may handle several events (a batch): each starts with `first_time`, and `handled` keeps, per
+    new event, what its handler published. Writes a repository keeps back (to send many rows in
+    one statement) are written by the steps it registers with `before_commit`; the outbox rows
+    are written last, in one statement, just before the commit. After a commit that added events,
+    `on_events_committed` runs (it wakes the outbox relay). The inbox records when an event was
+    handled by the service's `clock` (the inbox period counts from it).
     """
 
     repository: Repository
@@ -40,6 +53,9 @@ class UnitOfWork(Generic[Repository]):
         self._connection: AsyncConnection | None = None
         self._added_events = False
         self._after_commit: list[Callable[[], None]] = []
+        self._before_commit: list[Callable[[], Awaitable[None]]] = []
+        self._outbox: list[dict[str, Any]] = []
+        self.handled: list[Handled] = []
 
     @property
     def connection(self) -> AsyncConnection:
@@ -51,7 +67,7 @@ class UnitOfWork(Generic[Repository]):
         await self._connection.begin()
         self.repository = self._make_repository(self._connection)
         self._added_events = False
-        self._after_commit = []
+        self._after_commit, self._before_commit, self._outbox, self.handled = [], [], [], []
         return self
 
     async def __aexit__(
@@ -62,6 +78,7 @@ class UnitOfWork(Generic[Repository]):
     ) -> None:
         try:
             if exc_type is None:
+                await self.flush()
                 await self.connection.commit()
             else:
                 await self.connection.rollback()
@@ -74,15 +91,32 @@ class UnitOfWork(Generic[Repository]):
             for callback in self._after_commit:
                 callback()
 
+    async def flush(self) -> None:
+        """Write what was kept back: the repository's changes (in the order registered), then the outbox."""
+        while self._before_commit:
+            await self._before_commit.pop(0)()
+        if self._outbox:
+            await store.add_many_to_outbox(self.connection, self._outbox)
+            self._outbox = []
+
+    def before_commit(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Run `step` (which writes kept-back changes) before the outbox rows and the commit."""
+        self._before_commit.append(step)
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback` once this transaction has committed (to wake a worker for its rows)."""
         self._after_commit.append(callback)
 
     async def first_time(self, event: CloudEvent) -> bool:
-        """Record the event as handled; False when it was handled before."""
-        return await store.first_time(self.connection, event, self._clock.now())
+        """Record the event as handled; False when it was handled before (in this unit of work too)."""
+        first = await store.first_time(self.connection, event, self._clock.now())
+        if first:
+            self.handled.append(Handled(event))
+        return first
 
     async def publish(self, event: dict[str, Any]) -> None:
-        """Add an event to the outbox; it is published after this transaction commits."""
-        await store.add_to_outbox(self.connection, event)
+        """Keep an event for the outbox; it is published after this transaction commits."""
+        self._outbox.append(event)
+        if self.handled:
+            self.handled[-1].published.append(event)
         self._added_events = True

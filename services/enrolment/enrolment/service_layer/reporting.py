@@ -64,11 +64,11 @@ class ReportBook(Protocol):
 
 
 class CountingUnitOfWork(UnitOfWork[EnrolmentRepository]):
-    """Enrolment's unit of work: before it commits a handled event, it counts what the handler did.
+    """Enrolment's unit of work: before it commits, it counts what its handlers did.
 
-    It remembers the event the handling step records in the inbox (`first_time`) and the events
-    the handler publishes; when the handler ends without error, `count_handled` adds their numbers
-    on the same connection, so they commit (or roll back) with the handler's changes.
+    For each event handled for the first time (`handled`: the event and the events its handler
+    published), `count_handled` adds their numbers on the same connection after the kept-back
+    changes are written, so they commit (or roll back) with the handlers' changes.
     """
 
     def __init__(
@@ -82,30 +82,20 @@ class CountingUnitOfWork(UnitOfWork[EnrolmentRepository]):
     ) -> None:
         super().__init__(engine, make_repository, on_events_committed, clock=clock)
         self._today = today
-        self._handled: CloudEvent | None = None
-        self._published: list[dict[str, Any]] = []
 
     async def __aenter__(self) -> CountingUnitOfWork:
-        self._handled, self._published = None, []
         await super().__aenter__()
         return self
-
-    async def first_time(self, event: CloudEvent) -> bool:
-        first = await super().first_time(event)
-        self._handled = event if first else None
-        return first
-
-    async def publish(self, event: dict[str, Any]) -> None:
-        self._published.append(event)
-        await super().publish(event)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if exc_type is None and self._handled is not None:
+        if exc_type is None and self.handled:
             try:
+                await self.flush()  # counting reads the rows the handlers kept back
                 book = ReportStore(self.connection, self.repository.person_key)
-                await count_handled(self._handled, self._published, book, self._today())
+                for handled in self.handled:
+                    await count_handled(handled.event, handled.published, book, self._today())
             except BaseException as error:
                 await super().__aexit__(type(error), error, error.__traceback__)
                 raise
