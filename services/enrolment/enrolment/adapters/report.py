@@ -127,24 +127,33 @@ class ReportStore:
     # --- adding up --------------------------------------------------------------------------------
 
     async def add(self, counts: Sequence[Count]) -> None:
-        """Add each count to its row (an upsert that adds), in a fixed order against deadlocks."""
-        for count in sorted(counts, key=lambda c: c.key):
-            statement = pg_insert(report_counts).values(
-                day=count.day,
-                measure=count.measure.value,
-                reason=count.reason,
-                municipality=count.municipality,
-                partner_id=count.partner_id,
-                course_type=count.course_type,
-                level=count.level,
-                count=count.amount,
+        """Add each count to its row, in one upsert that adds; rows in a fixed order against deadlocks.
+
+        `counts` has each key once (`reporting.added_up`): one statement may not touch a row twice.
+        """
+        if not counts:
+            return
+        statement = pg_insert(report_counts).values(
+            [
+                {
+                    "day": count.day,
+                    "measure": count.measure.value,
+                    "reason": count.reason,
+                    "municipality": count.municipality,
+                    "partner_id": count.partner_id,
+                    "course_type": count.course_type,
+                    "level": count.level,
+                    "count": count.amount,
+                }
+                for count in sorted(counts, key=lambda c: c.key)
+            ]
+        )
+        await self._connection.execute(
+            statement.on_conflict_do_update(
+                constraint="report_counts_pkey",
+                set_={"count": report_counts.c.count + statement.excluded.count},
             )
-            await self._connection.execute(
-                statement.on_conflict_do_update(
-                    constraint="report_counts_pkey",
-                    set_={"count": report_counts.c.count + statement.excluded.count},
-                )
-            )
+        )
 
     async def took_part(self, day: date, referral_ids: Sequence[str]) -> None:
         """Add the people of these referrals to the day's sketches of their municipality, partner

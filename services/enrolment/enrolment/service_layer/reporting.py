@@ -94,8 +94,7 @@ class CountingUnitOfWork(UnitOfWork[EnrolmentRepository]):
             try:
                 await self.flush()  # counting reads the rows the handlers kept back
                 book = ReportStore(self.connection, self.repository.person_key)
-                for handled in self.handled:
-                    await count_handled(handled.event, handled.published, book, self._today())
+                await count_all([(h.event, h.published) for h in self.handled], book, self._today())
             except BaseException as error:
                 await super().__aexit__(type(error), error, error.__traceback__)
                 raise
@@ -113,10 +112,18 @@ def library_day(moment: datetime) -> date:
 async def count_handled(
     event: CloudEvent, published: Sequence[dict[str, Any]], book: ReportBook, today: date
 ) -> None:
+    await count_all([(event, published)], book, today)
+
+
+async def count_all(
+    handled: Sequence[tuple[CloudEvent, Sequence[dict[str, Any]]]], book: ReportBook, today: date
+) -> None:
+    """Count every event a unit of work handled (a batch), and add the sums in one go."""
     counts: list[Count] = []
-    for answer in published:
-        counts += await _answer(event, answer, book, today)
-    counts += await _course_event(event, book, today)
+    for event, published in handled:
+        for answer in published:
+            counts += await _answer(event, answer, book, today)
+        counts += await _course_event(event, book, today)
     await book.add(reporting.added_up(counts))
 
 
