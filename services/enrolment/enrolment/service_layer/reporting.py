@@ -85,6 +85,8 @@ class CountingUnitOfWork(UnitOfWork[EnrolmentRepository]):
 
     async def __aenter__(self) -> CountingUnitOfWork:
         await super().__aenter__()
+        # The repository keeps its changes back (a batch writes them in a few statements).
+        self.before_commit(self.repository.write_changes)
         return self
 
     async def __aexit__(
