@@ -34,8 +34,8 @@ from pydantic_settings import BaseSettings
 from console.entrypoints.messaging import PUBLISHES as CONSOLE_PUBLISHES
 from enrolment.adapters.config import load_policy
 from enrolment.domain.model import check_referral
-from enrolment.entrypoints.translate import referral_command
 from enrolment.entrypoints.messaging import PUBLISHES as ENROLMENT_PUBLISHES
+from enrolment.entrypoints.translate import referral_command
 from notifications.entrypoints.messaging import PUBLISHES as NOTIFICATIONS_PUBLISHES
 from scheduling.bootstrap import resources_of
 from scheduling.entrypoints.messaging import PUBLISHES as SCHEDULING_PUBLISHES

@@ -286,8 +286,12 @@ class CourseType:
     # --- room and groups ----------------------------------------------------------------------
 
     def open_intake(self, intake: Intake) -> None:
-        """New room: groups form at once from the lists that are long enough."""
-        self.intakes.append(intake)
+        """New room: groups form at once from the lists that are long enough.
+
+        An intake stored before the course type was loaded is among its intakes already.
+        """
+        if all(known.id != intake.id for known in self.intakes):
+            self.intakes.append(intake)
         self.form_groups()
 
     def form_groups(self) -> None:
