@@ -255,7 +255,7 @@ class CourseType:
         takes a seat freed before the course starts. A placed referral's group must be loaded."""
         if referral.status is ReferralStatus.WAITING:
             self._list(referral.level, referral.language_group).leave(referral)
-            self._set(referral, ReferralStatus.WITHDRAWN)
+            self._end(referral, ReferralStatus.WITHDRAWN)
             outcome = WithdrawalOutcome.REMOVED_FROM_WAITING_LIST
         elif referral.status is not ReferralStatus.PLACED:
             outcome = WithdrawalOutcome.ALREADY_ENDED
@@ -264,13 +264,13 @@ class CourseType:
             group = self.groups[referral.group_id]
             group.members.remove(referral)
             if group.has_started(today):
-                self._set(referral, ReferralStatus.LEFT)  # keeps the seat: the teacher saw them there
+                self._end(referral, ReferralStatus.LEFT, keeps_seat=True)  # the teacher saw them there
                 self._group_changed(group, removed=[referral], added=[])
                 outcome = WithdrawalOutcome.LEFT_DURING_COURSE
             else:
                 seat = referral.seat
                 assert seat is not None
-                self._set(referral, ReferralStatus.WITHDRAWN, group=None)
+                self._end(referral, ReferralStatus.WITHDRAWN)
                 added = self._list(group.level, group.language_group).take(1)
                 for replacement in added:
                     self._place(replacement, group, seat)
@@ -378,28 +378,24 @@ class CourseType:
         )
 
     def _place(self, referral: Referral, group: Group, seat: int) -> None:
-        self._set(referral, ReferralStatus.PLACED, group=group, seat=seat)
+        referral.status = ReferralStatus.PLACED
+        referral.group_id, referral.group_capacity, referral.seat = group.id, group.capacity, seat
+        self._changed(referral)
         group.members.append(referral)
         group.members.sort(key=lambda member: member.seat or 0)
         self.events.append(
             events.ParticipantPlaced(referral.as_member(), group.course_type, group.level, group.id)
         )
 
-    def _set(
-        self,
-        referral: Referral,
-        status: ReferralStatus,
-        *,
-        group: Group | bool | None = True,
-        seat: int | None = None,
-    ) -> None:
-        """Change a referral's status; `group=None` frees its seat, a Group gives it `seat` there."""
+    def _end(self, referral: Referral, status: ReferralStatus, *, keeps_seat: bool = False) -> None:
+        """The referral is withdrawn or the participant left; one who left keeps their seat's number."""
         referral.status = status
-        if group is None:
+        if not keeps_seat:
             referral.group_id = referral.group_capacity = referral.seat = None
-        elif isinstance(group, Group):
-            referral.group_id, referral.group_capacity, referral.seat = group.id, group.capacity, seat
-        if referral not in self.new_referrals:
+        self._changed(referral)
+
+    def _changed(self, referral: Referral) -> None:
+        if referral not in self.new_referrals:  # a new one is written as it is in the end
             self.changed_referrals[referral.id] = referral
 
     def _group_changed(self, group: Group, removed: list[Referral], added: list[Referral]) -> None:
