@@ -65,6 +65,12 @@ def test_an_accepted_referral_waits_at_the_end_of_its_list() -> None:
     assert course.waiting_lists[(1, "NT1")].waiting == 3
     assert [r.status for r in course.new_referrals] == [ReferralStatus.WAITING] * 4
     assert course.new_referrals[0].display_name == "Deelnemer1 B."
+    course.submit(
+        submitted(5, municipality_of_residence="  Bodegraven-Reeuwijk "), POLICY, History(), 5, TODAY
+    )
+    assert course.new_referrals[-1].municipality_of_residence == "Bodegraven-Reeuwijk", (
+        "as the numbers count it"
+    )
 
 
 @pytest.mark.parametrize(

@@ -202,6 +202,7 @@ class EnrolmentRepository:
             group_id=row.group_id,
             group_capacity=row.group_capacity,
             seat=row.seat,
+            municipality_of_residence=row.municipality_of_residence,
         )
         if referral is None:
             self._referrals[row.id] = referral = fresh
@@ -328,6 +329,7 @@ class EnrolmentRepository:
             "seat": referral.seat,
             "ended_at": self._clock.now() if referral.status.ended else None,
             "person_key": self.person_key(referral.partner_id, referral.employee_reference),
+            "municipality_of_residence": referral.municipality_of_residence,
         }
 
     # --- intakes and groups as scheduling tells them ---------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import events, model
+from . import events, model, reporting
 from .commands import SubmitReferral
 from .model import Contact, CourseOffer, Policy, Rejection
 from .status import GroupStatus, ReferralStatus, WithdrawalOutcome
@@ -44,6 +44,8 @@ class Referral:
     group_id: str | None = None
     group_capacity: int | None = None
     seat: int | None = None
+    # Where the person lives, as the municipality's numbers count it ("" when not given).
+    municipality_of_residence: str = ""
 
     def as_member(self) -> events.Member:
         return events.Member(
@@ -229,6 +231,7 @@ class CourseType:
             preferred_locations=submitted.preferred_locations,
             contact=contact,
             arrival=arrival,
+            municipality_of_residence=reporting.municipality(submitted.municipality_of_residence),
         )
         self.new_referrals.append(referral)
         self._received.add((referral.partner_id, referral.partner_referral_id.lower()))
