@@ -45,7 +45,7 @@ from .adapters.retention import enrolment_shredders
 from .domain.model import Policy
 from .entrypoints import translate
 from .entrypoints.messaging import build_router
-from .service_layer import handlers, reporting
+from .service_layer import handlers, messages, reporting
 from .service_layer.handlers import Uow
 from .settings import Settings
 
@@ -141,7 +141,7 @@ def build_app(settings: Settings) -> FastStream:
         settings,
         engine,
         queues,
-        erasure.ErasureSteps(SERVICE, handlers.SOURCE, erasing.erase, on_erased=record_own_answer),
+        erasure.ErasureSteps(SERVICE, messages.SOURCE, erasing.erase, on_erased=record_own_answer),
         relay.wake,
         clock,
     )

@@ -17,28 +17,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
-from typing import Any
 
 from pydantic import ValidationError
 
 from taalhuis_shared import erasure
 from taalhuis_shared.events import (
     CloudEvent,
-    ContactPerson,
-    CourseRef,
-    EarlyClosureRefused,
     ErasureOrdered,
-    GroupChanged,
-    GroupFilled,
-    GroupMember,
-    ParticipantPlaced,
-    PartnerContact,
-    ReferralAccepted,
-    ReferralRejected,
     ReferralSubmitted,
     ReferralSubmittedV1,
     ReferralWithdrawn,
-    WithdrawalProcessed,
     new_event,
 )
 from taalhuis_shared.messaging.gate import Refused
@@ -48,11 +36,11 @@ from ..domain import commands, events, model
 from ..domain.course_type import CourseType, Intake
 from ..domain.status import GroupStatus, ReferralStatus, WithdrawalOutcome
 from ..entrypoints import translate
+from .messages import SOURCE, publish
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-SOURCE = "urn:taalhuis:enrolment"
 Uow = UnitOfWork
 # The codes a withdrawal answers with, and their texts (Dutch, English).
 WITHDRAWAL_OUTCOMES = {outcome.value: (outcome.reason, outcome.reason_en) for outcome in WithdrawalOutcome}
@@ -92,7 +80,7 @@ async def submit_referral(
     history = await uow.repository.history_of(referral)
     arrival = await uow.repository.next_arrival()
     course_type.submit(referral, policy, history, arrival, today)
-    await _publish(uow, course_type.events)
+    await publish(uow, course_type.events)
 
 
 def answer_to_invalid_referral(
@@ -125,7 +113,7 @@ def answer_to_invalid_referral(
     )
 
     async def answer(event: CloudEvent, publisher: str, uow: Uow) -> None:
-        await _publish(uow, [rejected], event_id=event.id)
+        await publish(uow, [rejected], event_id=event.id)
 
     return answer
 
@@ -145,13 +133,13 @@ async def open_intake(command: commands.OpenIntake, uow: Uow, policy: model.Poli
     # Loaded after the intake is stored, so the first people waiting fill all its room.
     course_type = await uow.repository.get(intake.course_type, policy.courses.get(intake.course_type))
     course_type.open_intake(intake)
-    await _publish(uow, course_type.events)
+    await publish(uow, course_type.events)
 
 
 async def close_early(command: commands.CloseEarly, uow: Uow, policy: model.Policy) -> None:
     course_type = await uow.repository.get(command.course_type, policy.courses.get(command.course_type))
     course_type.close_early(command.level, command.language_group)
-    await _publish(uow, course_type.events)
+    await publish(uow, course_type.events)
 
 
 # --- withdrawals -------------------------------------------------------------------------------
@@ -168,7 +156,7 @@ async def withdraw(command: commands.WithdrawReferral, uow: Uow, policy: model.P
             "withdrawal event %s (referral %s): %s", command.event_id, found.id if found else None, outcome
         )
         answer = events.WithdrawalProcessed(answer_to, command.partner_referral_id, outcome)
-        await _publish(uow, [answer])
+        await publish(uow, [answer])
         return
     course_type = await uow.repository.get(found.course_type, policy.courses.get(found.course_type))
     # Read again under the course type's lock: it may have changed meanwhile.
@@ -180,7 +168,7 @@ async def withdraw(command: commands.WithdrawReferral, uow: Uow, policy: model.P
     if outcome is not WithdrawalOutcome.ALREADY_ENDED:
         uow.repository.note(referral.partner_id, referral.partner_referral_id, "withdrawn", outcome)
     log.info("withdrawal event %s (referral %s): %s", command.event_id, referral.id, outcome)
-    await _publish(uow, course_type.events)
+    await publish(uow, course_type.events)
 
 
 # --- what scheduling tells us --------------------------------------------------------------------
@@ -252,7 +240,7 @@ async def erase_person(command: commands.ErasePerson, uow: Uow, policy: model.Po
             if referral.group_id is not None:
                 await repository.load_group(course_type, referral.group_id)
             course_type.withdraw(referral, today)
-            await _publish(uow, course_type.events)
+            await publish(uow, course_type.events)
     person = erasure.Person(
         partner_id=command.partner_id,
         referral_ids=frozenset(r.id for r in found),
@@ -286,190 +274,3 @@ async def _course_type(uow: Uow, policy: model.Policy, name: str) -> CourseType:
 async def record_erasure_answer(request_id: str, service: str, counts: dict[str, int], uow: Uow) -> None:
     """A service has erased the person: the coordinator's view shows the request until all three have."""
     await uow.repository.record_erasure_answer(request_id, service, counts)
-
-
-# --- from domain events to the events others hear, and the history ------------------------------
-
-
-async def _publish(uow: Uow, recorded: list[events.Event], event_id: str | None = None) -> None:
-    """Publish (and note in the referrals' history) what the course type recorded; empties the list."""
-    taken = list(recorded)
-    recorded.clear()
-    for happened in taken:
-        await uow.publish(_translate(uow, happened, event_id))
-
-
-def _translate(uow: Uow, happened: events.Event, event_id: str | None) -> dict[str, Any]:
-    match happened:
-        case events.ReferralAccepted():
-            return _accepted(uow, happened)
-        case events.ReferralRejected():
-            return _rejected(uow, happened, event_id or happened.event_id)
-        case events.ParticipantPlaced():
-            return _placed(uow, happened)
-        case events.GroupFilled():
-            return _group_filled(happened)
-        case events.GroupChanged():
-            return new_event(
-                GroupChanged(
-                    group_id=happened.group_id,
-                    course=CourseRef(type=happened.course_type, level=happened.level),
-                    removed=[_member(m) for m in happened.removed],
-                    added=[_member(m) for m in happened.added],
-                    participants=[_member(m) for m in happened.members],
-                    contacts=_contacts(happened.members),
-                ),
-                source=SOURCE,
-                subject=happened.group_id,
-            )
-        case events.WithdrawalProcessed():
-            return new_event(
-                WithdrawalProcessed(
-                    partner_id=happened.partner_id,
-                    partner_referral_id=happened.partner_referral_id,
-                    outcome=happened.outcome.value,
-                    reason=happened.outcome.reason,
-                    reason_en=happened.outcome.reason_en,
-                ),
-                source=SOURCE,
-                subject=happened.partner_referral_id,
-            )
-        case events.EarlyClosureRefused():
-            log.info(
-                "early closure of %s level %d refused: %s",
-                happened.course_type,
-                happened.level,
-                happened.code,
-            )
-            return new_event(
-                EarlyClosureRefused(
-                    course=CourseRef(type=happened.course_type, level=happened.level),
-                    language_group=_language(happened.language_group),
-                    reason_code=happened.code,
-                    reason=happened.reason,
-                    reason_en=happened.reason_en,
-                ),
-                source=SOURCE,
-            )
-
-
-def _accepted(uow: Uow, accepted: events.ReferralAccepted) -> dict[str, Any]:
-    if accepted.contact_replaced:
-        log.info(
-            "a referral for partner %s names a contact it did not configure; used its own",
-            accepted.partner_id,
-        )
-    uow.repository.note(
-        accepted.partner_id,
-        accepted.partner_referral_id,
-        "accepted",
-        f"wachtlijst {accepted.waiting_position}",
-    )
-    log.info("referral %s accepted, waiting at position %d", accepted.referral_id, accepted.waiting_position)
-    return new_event(
-        ReferralAccepted(
-            referral_id=accepted.referral_id,
-            partner_id=accepted.partner_id,
-            partner_referral_id=accepted.partner_referral_id,
-            course=CourseRef(type=accepted.course_type, level=accepted.level),
-            language_group=_language(accepted.language_group),
-            waiting_position=accepted.waiting_position,
-            contact=_contact(accepted.contact),
-            contact_replaced=accepted.contact_replaced,
-        ),
-        source=SOURCE,
-        subject=accepted.partner_referral_id,
-    )
-
-
-def _rejected(uow: Uow, rejected: events.ReferralRejected, event_id: str) -> dict[str, Any]:
-    rejection = rejected.rejection
-    if rejected.contact_replaced:
-        log.info(
-            "a referral for partner %s names a contact it did not configure; used its own",
-            rejected.partner_id,
-        )
-    # The event id, not the partner's referral id: a partner may build that from a name.
-    log.info("referral event %s rejected: %s", event_id, rejection.code)
-    if rejection is not model.DUPLICATE_REFERRAL:  # the history is the first referral's
-        uow.repository.note(rejected.partner_id, rejected.partner_referral_id, "rejected", rejection.code)
-    return new_event(
-        ReferralRejected(
-            partner_id=rejected.partner_id,
-            partner_referral_id=rejected.partner_referral_id,
-            reason_code=rejection.code,
-            reason=rejection.reason,
-            reason_en=rejection.reason_en,
-            retake_possible_from=rejection.retake_possible_from,
-            contact=_contact(rejected.contact) if rejected.contact else None,
-            contact_replaced=rejected.contact_replaced,
-        ),
-        source=SOURCE,
-        subject=rejected.partner_referral_id,
-    )
-
-
-def _placed(uow: Uow, placed: events.ParticipantPlaced) -> dict[str, Any]:
-    member = placed.member
-    uow.repository.note(member.partner_id, member.partner_referral_id, "placed", f"groep {placed.group_id}")
-    return new_event(
-        ParticipantPlaced(
-            referral_id=member.referral_id,
-            partner_id=member.partner_id,
-            partner_referral_id=member.partner_referral_id,
-            course=CourseRef(type=placed.course_type, level=placed.level),
-            group_id=placed.group_id,
-        ),
-        source=SOURCE,
-        subject=member.partner_referral_id,
-    )
-
-
-def _group_filled(group: events.GroupFilled) -> dict[str, Any]:
-    log.info(
-        "group %s formed with %d participants (closed early: %s)",
-        group.group_id,
-        len(group.members),
-        group.closed_early,
-    )
-    return new_event(
-        GroupFilled(
-            group_id=group.group_id,
-            course=CourseRef(type=group.course_type, level=group.level),
-            language_group=_language(group.language_group),
-            capacity=group.capacity,
-            participants=[_member(m) for m in group.members],
-            contacts=_contacts(group.members),
-            closed_early=group.closed_early,
-            earliest_start=group.earliest_start,
-            locations=list(group.locations),
-            preferred_locations=list(group.preferred_locations),
-        ),
-        source=SOURCE,
-        subject=group.group_id,
-    )
-
-
-def _language(code: str) -> Any:
-    return code or None
-
-
-def _contact(contact: model.Contact) -> ContactPerson:
-    return ContactPerson(name=contact.name, email=contact.email)
-
-
-def _member(member: events.Member) -> GroupMember:
-    return GroupMember(
-        referral_id=member.referral_id,
-        partner_id=member.partner_id,
-        partner_referral_id=member.partner_referral_id,
-        display_name=member.display_name,
-    )
-
-
-def _contacts(members: Sequence[events.Member]) -> list[PartnerContact]:
-    contacts = {
-        (m.partner_id, m.contact.email): PartnerContact(partner_id=m.partner_id, contact=_contact(m.contact))
-        for m in members
-    }
-    return list(contacts.values())
