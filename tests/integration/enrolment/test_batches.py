@@ -25,7 +25,14 @@ from enrolment.service_layer import handlers
 from enrolment.service_layer.reporting import CountingUnitOfWork
 from taalhuis_shared.clock import Clock
 from taalhuis_shared.db import upgrade_schema
-from taalhuis_shared.events import CloudEvent, IntakeOpenedV1, ReferralSubmittedV1
+from taalhuis_shared.events import (
+    CloudEvent,
+    ErasureRequested,
+    ErasureRequestedV1,
+    IntakeOpenedV1,
+    ReferralSubmittedV1,
+    new_event,
+)
 from taalhuis_shared.messaging.store import outbox
 from tests.support.databases import Databases
 from tests.support.referrals import ENROLMENT_FILE, intake_event, referral_event
@@ -160,3 +167,28 @@ async def test_a_batch_costs_one_statement_per_referral_and_a_few_more(engine: A
     assert len(inbox) == 20
     others = [s for s in statements if s not in inbox]
     assert len(others) <= 10, "\n".join(s[:90] for s in others)
+
+
+async def test_erasing_a_placed_person_gives_their_seat_to_the_next_person_waiting(
+    engine: AsyncEngine,
+) -> None:
+    opened = IntakeOpenedV1.model_validate(intake_event(groups=1))
+    await handle(engine, [(opened, "guest")])
+    await handle(engine, [referral(n) for n in range(1, 7)])
+    request = ErasureRequested(request_id="avg-2", partner_id="promen", employee_reference="EMP-0002")
+    erase = ErasureRequestedV1.model_validate(new_event(request, source="urn:taalhuis:coordinator"))
+    await handle(engine, [(erase, "guest")])
+
+    answers = await published(engine)
+    kinds = [kind for kind, _ in answers]
+    assert kinds[-4:] == ["ParticipantPlaced", "GroupChanged", "WithdrawalProcessed", "ErasureOrdered"]
+    changed = answers[-3][1]
+    assert [m["partner_referral_id"] for m in changed["removed"]] == ["PRM-0002"]
+    assert [m["partner_referral_id"] for m in changed["added"]] == ["PRM-0006"]
+    async with engine.connect() as connection:
+        seats = dict(
+            (await connection.execute(select(referrals.c.partner_referral_id, referrals.c.seat)))
+            .tuples()
+            .all()
+        )
+    assert seats["PRM-0006"] == 2 and seats["PRM-0002"] is None
