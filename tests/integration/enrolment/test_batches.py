@@ -186,9 +186,6 @@ async def test_erasing_a_placed_person_gives_their_seat_to_the_next_person_waiti
     assert [m["partner_referral_id"] for m in changed["removed"]] == ["PRM-0002"]
     assert [m["partner_referral_id"] for m in changed["added"]] == ["PRM-0006"]
     async with engine.connect() as connection:
-        seats = dict(
-            (await connection.execute(select(referrals.c.partner_referral_id, referrals.c.seat)))
-            .tuples()
-            .all()
-        )
+        rows = await connection.execute(select(referrals.c.partner_referral_id, referrals.c.seat))
+        seats = {row.partner_referral_id: row.seat for row in rows}
     assert seats["PRM-0006"] == 2 and seats["PRM-0002"] is None
