@@ -35,6 +35,7 @@ from console.entrypoints.messaging import PUBLISHES as CONSOLE_PUBLISHES
 from enrolment.adapters.config import load_policy
 from enrolment.domain.model import check_referral
 from enrolment.entrypoints.messaging import PUBLISHES as ENROLMENT_PUBLISHES
+from enrolment.entrypoints.translate import referral_command
 from notifications.entrypoints.messaging import PUBLISHES as NOTIFICATIONS_PUBLISHES
 from scheduling.bootstrap import resources_of
 from scheduling.entrypoints.messaging import PUBLISHES as SCHEDULING_PUBLISHES
@@ -827,7 +828,8 @@ def test_demo_referrals_fill_the_groups_the_demo_intake_opens(
     accepted = {
         (r.participant.employee_reference, r.course.level): r.language_group
         for r in submitted
-        if r.course.type == intake.course_type and check_referral(r, policy, publisher) is None
+        if r.course.type == intake.course_type
+        and check_referral(referral_command(r, publisher), policy) is None
     }
     waiting = Counter((level, language) for (_, level), language in accepted.items())
     # Groups form per waiting list (level and language group), each of a full group's size.

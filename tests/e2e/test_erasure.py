@@ -137,7 +137,10 @@ async def test_an_erased_person_is_nowhere_while_the_others_stay(
     await system.start("enrolment", "scheduling", "notifications", "console")
     await publish(rabbit, namespace, intake_event(groups=2))
     for number in range(10):
+        # One at a time: a service handles several messages at once, and who shares a group with
+        # whom (the placed person not with the one who completes) follows the arrival order.
         await publish(rabbit, namespace, referral_event(number))
+        await tap.wait_for("ReferralAccepted", number + 1)
     # Level 2 has no group yet: this one waits.
     await publish(rabbit, namespace, referral_event(WAITING, course={"type": "klik-en-tik", "level": 2}))
     groups = await tap.wait_for("GroupFilled", 2, timeout=60)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from taalhuis_shared import erasure
 from taalhuis_shared.clock import Clock
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.events import (
+    CloudEvent,
     CourseCompletedV1,
     CoursePausedV1,
     CourseResumedV1,
@@ -40,8 +42,10 @@ from .adapters import erasure as erasing
 from .adapters.config import load_policy
 from .adapters.repository import EnrolmentRepository
 from .adapters.retention import enrolment_shredders
+from .domain.model import Policy
+from .entrypoints import translate
 from .entrypoints.messaging import build_router
-from .service_layer import handlers, reporting
+from .service_layer import handlers, messages, reporting
 from .service_layer.handlers import Uow
 from .settings import Settings
 
@@ -51,6 +55,61 @@ LIBRARY_TIME = ZoneInfo("Europe/Amsterdam")
 
 def topology(settings: Settings) -> Topology:
     return Topology.of(settings, SERVICE)
+
+
+def enrolment_handlers(
+    policy: Policy, today: Callable[[], date], erasure_ordered: Callable[[], None]
+) -> dict[type[CloudEvent], Handler]:
+    """What enrolment does with each event it takes: the event as a command, to its handler.
+
+    `erasure_ordered` is called after a transaction that ordered an erasure has committed.
+    """
+
+    async def submit_referral(event: ReferralSubmittedV1, publisher: str, uow: Uow) -> None:
+        await handlers.submit_referral(translate.submit_referral(event, publisher), uow, policy, today())
+
+    async def withdraw(event: ReferralWithdrawnV1, publisher: str, uow: Uow) -> None:
+        await handlers.withdraw(translate.withdraw(event, publisher), uow, policy, today())
+
+    async def open_intake(event: IntakeOpenedV1, publisher: str, uow: Uow) -> None:
+        await handlers.open_intake(translate.open_intake(event), uow, policy)
+
+    async def close_early(event: EarlyClosureRequestedV1, publisher: str, uow: Uow) -> None:
+        await handlers.close_early(translate.close_early(event), uow, policy)
+
+    async def record_schedule(event: CourseScheduledV1, publisher: str, uow: Uow) -> None:
+        await handlers.record_schedule(translate.record_schedule(event), uow)
+
+    async def record_new_dates(
+        event: SessionRescheduledV1 | CourseResumedV1, publisher: str, uow: Uow
+    ) -> None:
+        await handlers.record_new_dates(translate.record_new_dates(event), uow)
+
+    async def record_completion(event: CourseCompletedV1, publisher: str, uow: Uow) -> None:
+        await handlers.record_completion(translate.record_completion(event), uow)
+
+    async def erase_person(event: ErasureRequestedV1, publisher: str, uow: Uow) -> None:
+        await handlers.erase_person(translate.erase_person(event, publisher), uow, policy, today())
+        uow.after_commit(erasure_ordered)
+
+    async def record_erasure_answer(event: PersonErasedV1, publisher: str, uow: Uow) -> None:
+        answer = event.data
+        await handlers.record_erasure_answer(answer.request_id, answer.service, dict(answer.counts), uow)
+
+    return {
+        ReferralSubmittedV1: submit_referral,
+        ReferralWithdrawnV1: withdraw,
+        IntakeOpenedV1: open_intake,
+        EarlyClosureRequestedV1: close_early,
+        CourseScheduledV1: record_schedule,
+        SessionRescheduledV1: record_new_dates,
+        CourseResumedV1: record_new_dates,
+        CourseCompletedV1: record_completion,
+        CoursePausedV1: reporting.nothing_else,  # taken only to count them
+        SessionCancelledV1: reporting.nothing_else,
+        ErasureRequestedV1: erase_person,
+        PersonErasedV1: record_erasure_answer,
+    }
 
 
 def build_app(settings: Settings) -> FastStream:
@@ -82,40 +141,10 @@ def build_app(settings: Settings) -> FastStream:
         settings,
         engine,
         queues,
-        erasure.ErasureSteps(SERVICE, handlers.SOURCE, erasing.erase, on_erased=record_own_answer),
+        erasure.ErasureSteps(SERVICE, messages.SOURCE, erasing.erase, on_erased=record_own_answer),
         relay.wake,
         clock,
     )
-
-    async def submit_referral(event: ReferralSubmittedV1, publisher: str, uow: Uow) -> None:
-        await handlers.submit_referral(event, uow, policy, publisher, today())
-
-    async def withdraw(event: ReferralWithdrawnV1, publisher: str, uow: Uow) -> None:
-        await handlers.withdraw(event, uow, policy, publisher, today())
-
-    async def open_intake(event: IntakeOpenedV1, publisher: str, uow: Uow) -> None:
-        await handlers.open_intake(event, uow, policy)
-
-    async def close_early(event: EarlyClosureRequestedV1, publisher: str, uow: Uow) -> None:
-        await handlers.close_early(event, uow, policy)
-
-    async def record_schedule(event: CourseScheduledV1, publisher: str, uow: Uow) -> None:
-        await handlers.record_schedule(event, uow)
-
-    async def record_new_dates(
-        event: SessionRescheduledV1 | CourseResumedV1, publisher: str, uow: Uow
-    ) -> None:
-        await handlers.record_new_dates(event, uow)
-
-    async def record_completion(event: CourseCompletedV1, publisher: str, uow: Uow) -> None:
-        await handlers.record_completion(event, uow)
-
-    async def erase_person(event: ErasureRequestedV1, publisher: str, uow: Uow) -> None:
-        await handlers.erase_person(event, uow, policy, publisher, today())
-        uow.after_commit(eraser.wake)
-
-    async def record_erasure_answer(event: PersonErasedV1, publisher: str, uow: Uow) -> None:
-        await handlers.record_erasure_answer(event, uow)
 
     def answer(refused: Refused) -> Handler | None:
         return handlers.answer_to_invalid_referral(refused, policy)
@@ -125,20 +154,7 @@ def build_app(settings: Settings) -> FastStream:
         broker=broker,
         topology=queues,
         engine=engine,
-        handlers={
-            ReferralSubmittedV1: submit_referral,
-            ReferralWithdrawnV1: withdraw,
-            IntakeOpenedV1: open_intake,
-            EarlyClosureRequestedV1: close_early,
-            CourseScheduledV1: record_schedule,
-            SessionRescheduledV1: record_new_dates,
-            CourseResumedV1: record_new_dates,
-            CourseCompletedV1: record_completion,
-            CoursePausedV1: reporting.nothing_else,  # taken only to count them
-            SessionCancelledV1: reporting.nothing_else,
-            ErasureRequestedV1: erase_person,
-            PersonErasedV1: record_erasure_answer,
-        },
+        handlers=enrolment_handlers(policy, today, eraser.wake),
         unit_of_work=new_unit_of_work,
         build_router=build_router,
         workers=[

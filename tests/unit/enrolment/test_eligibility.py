@@ -9,6 +9,8 @@ import pytest
 
 from enrolment.adapters.config import load_policy
 from enrolment.domain import model
+from enrolment.domain.course_type import Referral, WaitingList
+from enrolment.entrypoints.translate import referral_command
 from taalhuis_shared.events import ReferralSubmitted
 from tests.support.referrals import ENROLMENT_FILE, referral_data
 
@@ -20,8 +22,8 @@ def referral(**changes: object) -> ReferralSubmitted:
 
 
 def test_an_eligible_referral_passes() -> None:
-    assert model.check_referral(referral(), POLICY, publisher="guest") is None
-    assert model.check_referral(referral(partner_id="gouwe"), POLICY, publisher="guest") is None
+    assert model.check_referral(referral_command(referral(), "guest"), POLICY) is None
+    assert model.check_referral(referral_command(referral(partner_id="gouwe"), "guest"), POLICY) is None
 
 
 @pytest.mark.parametrize(
@@ -38,20 +40,20 @@ def test_an_eligible_referral_passes() -> None:
     ],
 )
 def test_each_rule_rejects_with_its_code(changes: dict[str, object], expected: str) -> None:
-    rejection = model.check_referral(referral(**changes), POLICY, publisher="guest")
+    rejection = model.check_referral(referral_command(referral(**changes), "guest"), POLICY)
     assert rejection is not None
     assert rejection.code == expected
     assert rejection.reason and rejection.reason_en
 
 
 def test_a_referral_sent_by_another_partners_user_is_rejected() -> None:
-    rejection = model.check_referral(referral(), POLICY, publisher="taalhuis-test-partner")
+    rejection = model.check_referral(referral_command(referral(), "taalhuis-test-partner"), POLICY)
     assert rejection is model.PARTNER_MISMATCH
 
 
 def test_working_in_a_served_municipality_is_enough() -> None:
     eligible = referral(municipality_of_residence="Utrecht", municipality_of_work="gouda ")
-    assert model.check_referral(eligible, POLICY, publisher="guest") is None
+    assert model.check_referral(referral_command(eligible, "guest"), POLICY) is None
 
 
 def test_a_retake_within_twelve_months_names_the_first_possible_day() -> None:
@@ -91,13 +93,31 @@ def test_a_blank_name_is_refused_by_the_contract() -> None:
 
 def test_the_list_waiting_longest_forms_the_next_group() -> None:
     lists = [
-        model.WaitingList(level=1, language_group="NT1", waiting=7, first_arrival=20),
-        model.WaitingList(level=2, language_group="NT2", waiting=5, first_arrival=3),
-        model.WaitingList(level=3, language_group="", waiting=4, first_arrival=1),
+        WaitingList(level=1, language_group="NT1", waiting=7, head=[waiting_since(20)]),
+        WaitingList(level=2, language_group="NT2", waiting=5, head=[waiting_since(3)]),
+        WaitingList(level=3, language_group="", waiting=4, head=[waiting_since(1)]),
     ]
     chosen = model.next_full_group(lists, capacity=5)
     assert chosen is not None and (chosen.level, chosen.language_group) == (2, "NT2")
     assert model.next_full_group(lists[2:], capacity=5) is None
+
+
+def waiting_since(arrival: int) -> Referral:
+    contact = model.Contact("Sanne", "sanne@promen.example")
+    return Referral(
+        str(arrival),
+        "",
+        "promen",
+        f"PRM-{arrival}",
+        f"E-{arrival}",
+        "Jan B.",
+        "klik-en-tik",
+        1,
+        "",
+        (),
+        contact,
+        arrival,
+    )
 
 
 def test_preferred_locations_are_ordered_by_how_many_want_them() -> None:
@@ -123,7 +143,7 @@ def test_the_console_may_refer_for_any_partner_and_the_answer_goes_to_the_named_
     # The console's user holds no partner's user; the console itself binds a login to a partner.
     policy = dataclasses.replace(POLICY, console_users=frozenset({"console"}))
     named = referral(partner_id="werkbedrijf")
-    assert model.check_referral(named, policy, publisher="console") is None
+    assert model.check_referral(referral_command(named, "console"), policy) is None
     assert policy.sender("console", "werkbedrijf") == "werkbedrijf"
-    refused = model.check_referral(named, POLICY, publisher="console")
+    refused = model.check_referral(referral_command(named, "console"), POLICY)
     assert refused is not None and refused.code == "partner-mismatch"

@@ -176,16 +176,12 @@ class FakeBook:
     planned: dict[str, dict[int, tuple[date, bool]]] = field(default_factory=dict)
     counts: list[Count] = field(default_factory=list)
     taking_part: list[tuple[date, str]] = field(default_factory=list)
-    municipalities: dict[str, str] = field(default_factory=dict)
 
     async def person(self, referral_id: str) -> Person | None:
         return self.people.get(referral_id)
 
     async def referral(self, partner_id: str, partner_referral_id: str) -> str | None:
         return self.references.get((partner_id, partner_referral_id))
-
-    async def note_municipality(self, referral_id: str, municipality: str) -> None:
-        self.municipalities[referral_id] = municipality
 
     async def completed_before(self, referral_id: str) -> bool:
         return referral_id in self.earlier_completions
@@ -264,7 +260,6 @@ async def test_an_accepted_referral_counts_where_the_person_lives_and_notes_the_
         }
     )
     await count_handled(event, [answer(accepted)], book, DAY)
-    assert book.municipalities == {"r9": "Gouda"}
     assert keys(book.counts) == {
         ("referral-received", "", "Gouda", "promen"): 1,
         ("referral-accepted", "", "Gouda", "promen"): 1,
@@ -286,7 +281,6 @@ async def test_a_rejected_referral_counts_its_reason_and_stores_nothing_of_the_p
         ("referral-received", "", "Utrecht", "promen"): 1,
         ("referral-rejected", "municipality-not-served", "Utrecht", "promen"): 1,
     }
-    assert book.municipalities == {}
 
 
 async def test_an_unreadable_referral_answered_invalid_counts_for_its_partner_only() -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,6 +25,7 @@ from ..domain.reporting import (
     Course,
     Measure,
     Person,
+    added_up,
     distinct_people,
     with_person,
 )
@@ -43,10 +44,33 @@ class ReportStore:
     def __init__(self, connection: AsyncConnection, key_of: KeyOf) -> None:
         self._connection = connection
         self._key_of = key_of
+        self._counts: list[Count] = []
+        self._completed_before: dict[str, bool] = {}
+        # What `look_up` read for a batch (the counting step changes no referral).
+        self._people: dict[str, Person] = {}
+        self._seated: dict[str, tuple[Person, ...]] = {}
 
     # --- facts about referrals and courses ------------------------------------------------------
 
+    async def look_up(self, referral_ids: Sequence[str], group_ids: Sequence[str]) -> None:
+        """Read the referrals and the groups' seats a batch's counting asks about, in one statement."""
+        if not referral_ids and not group_ids:
+            return
+        rows = await self._connection.execute(
+            select(referrals)
+            .where(or_(referrals.c.id.in_(referral_ids), referrals.c.group_id.in_(group_ids)))
+            .order_by(referrals.c.seat)
+        )
+        seated: dict[str, list[Person]] = {group_id: [] for group_id in group_ids}
+        for row in rows:
+            self._people[row.id] = _person(row)
+            if row.group_id in seated:
+                seated[row.group_id].append(_person(row))
+        self._seated.update({group_id: tuple(people) for group_id, people in seated.items()})
+
     async def person(self, referral_id: str) -> Person | None:
+        if referral_id in self._people:
+            return self._people[referral_id]
         row = (await self._connection.execute(select(referrals).where(referrals.c.id == referral_id))).first()
         return _person(row) if row is not None else None
 
@@ -58,29 +82,35 @@ class ReportStore:
         )
         return found
 
-    async def note_municipality(self, referral_id: str, municipality: str) -> None:
-        await self._connection.execute(
-            update(referrals)
-            .where(referrals.c.id == referral_id)
-            .values(municipality_of_residence=municipality)
-        )
-
     async def completed_before(self, referral_id: str) -> bool:
         """Whether this person completed the same course and level before: the retake rule's lookup."""
+        if referral_id not in self._completed_before:
+            await self.look_up_completions([referral_id])
+        return self._completed_before[referral_id]
+
+    async def look_up_completions(self, referral_ids: Sequence[str]) -> None:
+        """`completed_before` for many referrals (a batch's accepted ones) in one statement."""
+        if not referral_ids:
+            return
         earlier = referrals.alias("earlier")
-        found = await self._connection.scalar(
-            select(func.count())
-            .select_from(referrals.join(earlier, earlier.c.person_key == referrals.c.person_key))
-            .where(referrals.c.id == referral_id)
-            .where(earlier.c.id != referrals.c.id)
-            .where(earlier.c.course_type == referrals.c.course_type)
-            .where(earlier.c.level == referrals.c.level)
-            .where(earlier.c.status == "completed")
+        found = set(
+            await self._connection.scalars(
+                select(referrals.c.id)
+                .distinct()
+                .select_from(referrals.join(earlier, earlier.c.person_key == referrals.c.person_key))
+                .where(referrals.c.id.in_(referral_ids))
+                .where(earlier.c.id != referrals.c.id)
+                .where(earlier.c.course_type == referrals.c.course_type)
+                .where(earlier.c.level == referrals.c.level)
+                .where(earlier.c.status == "completed")
+            )
         )
-        return bool(found)
+        self._completed_before.update({referral_id: referral_id in found for referral_id in referral_ids})
 
     async def course(self, group_id: str, course_type: str, level: int) -> Course:
         """The course of a group with everyone who has (had) a seat in it."""
+        if group_id in self._seated:
+            return Course(course_type, level, self._seated[group_id])
         rows = await self._connection.execute(
             select(referrals).where(referrals.c.group_id == group_id).order_by(referrals.c.seat)
         )
@@ -127,10 +157,15 @@ class ReportStore:
     # --- adding up --------------------------------------------------------------------------------
 
     async def add(self, counts: Sequence[Count]) -> None:
-        """Add each count to its row, in one upsert that adds; rows in a fixed order against deadlocks.
+        """Keep counts until `write_counts`: a batch's events add to the same rows."""
+        self._counts.extend(counts)
 
-        `counts` has each key once (`reporting.added_up`): one statement may not touch a row twice.
-        """
+    async def write_counts(self) -> None:
+        """Add the kept counts to their rows in one upsert that adds, rows in a fixed order (against
+        deadlocks between transactions); counts of one row are summed first, as one statement may
+        touch a row only once."""
+        counts = sorted(added_up(self._counts), key=lambda c: c.key)
+        self._counts = []
         if not counts:
             return
         statement = pg_insert(report_counts).values(
@@ -145,7 +180,7 @@ class ReportStore:
                     "level": count.level,
                     "count": count.amount,
                 }
-                for count in sorted(counts, key=lambda c: c.key)
+                for count in counts
             ]
         )
         await self._connection.execute(

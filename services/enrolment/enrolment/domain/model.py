@@ -6,10 +6,12 @@ import calendar
 import hashlib
 import hmac
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol, TypeVar
 
-from taalhuis_shared.events import ReferralSubmitted
+from .commands import SubmitReferral
 
 NO_LANGUAGE_GROUP = ""  # waiting list of those referred without NT1/NT2
 
@@ -174,19 +176,19 @@ class Policy:
         return next((p.id for p in self.partners.values() if p.amqp_user == publisher), named_partner_id)
 
 
-def check_referral(referral: ReferralSubmitted, policy: Policy, publisher: str) -> Rejection | None:
-    """The first rule the referral itself breaks, or None. `publisher` is the AMQP user_id.
+def check_referral(referral: SubmitReferral, policy: Policy) -> Rejection | None:
+    """The first rule the referral itself breaks, or None.
 
-    RabbitMQ has already checked the user_id against the connection's user, so it says who
-    really sent the message.
+    `referral.publisher` is the AMQP user_id: RabbitMQ has already checked it against the
+    connection's user, so it says who really sent the message.
     """
     partner = policy.partners.get(referral.partner_id)
     if partner is None:
         return UNKNOWN_PARTNER
-    if not policy.may_act_for(publisher, partner):
+    if not policy.may_act_for(referral.publisher, partner):
         return PARTNER_MISMATCH
-    offer = policy.courses.get(referral.course.type)
-    if offer is None or not 1 <= referral.course.level <= offer.levels:
+    offer = policy.courses.get(referral.course_type)
+    if offer is None or not 1 <= referral.level <= offer.levels:
         return UNKNOWN_COURSE
     if offer.type not in partner.courses:
         return COURSE_NOT_FOR_PARTNER
@@ -241,23 +243,40 @@ def display_name(given_name: str, family_name: str) -> str:
     return f"{given_name.strip()} {initial.upper()}." if initial else given_name.strip()
 
 
-@dataclass(frozen=True)
-class WaitingList:
-    """One waiting list (course type, level, language group) as seen when forming groups."""
+class ListSummary(Protocol):
+    """What group forming needs to know of a waiting list."""
 
-    level: int
-    language_group: str
-    waiting: int
-    first_arrival: int  # arrival number of the one waiting longest
+    @property
+    def waiting(self) -> int: ...
+    @property
+    def first_arrival(self) -> int: ...
 
 
-def next_full_group(lists: list[WaitingList], capacity: int) -> WaitingList | None:
+Listed = TypeVar("Listed", bound=ListSummary)
+
+
+def next_full_group(lists: Iterable[Listed], capacity: int) -> Listed | None:
     """Which list forms the next group: of those with enough people, the one waiting longest."""
     full = [w for w in lists if w.waiting >= capacity]
     return min(full, key=lambda w: w.first_arrival) if full else None
 
 
-def preferred_locations(preferences: list[list[str]]) -> list[str]:
+def moved_course_dates(
+    first: date | None, last: date | None, moved: Iterable[tuple[int, date]]
+) -> tuple[date | None, date | None]:
+    """A course's first and last day after sessions (number, new day) moved.
+
+    A course whose first session moved later has not started yet, so a withdrawal still frees
+    the seat for someone waiting.
+    """
+    for number, day in moved:
+        if number == 1:
+            first = day
+        last = max(last, day) if last else day
+    return first, last
+
+
+def preferred_locations(preferences: Iterable[Iterable[str]]) -> list[str]:
     """The participants' preferred locations, most wanted first (ties: first mentioned first)."""
     counts: dict[str, int] = {}
     for own in preferences:

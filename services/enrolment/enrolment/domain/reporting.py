@@ -165,7 +165,7 @@ def placed(day: date, person: Person) -> list[Count]:
 
 
 def withdrawn(day: date, person: Person, outcome: str) -> list[Count]:
-    """A withdrawal, by enrolment's outcome code (handlers.WITHDRAWAL_OUTCOMES)."""
+    """A withdrawal, by enrolment's outcome code (domain/status.WithdrawalOutcome)."""
     if outcome == "removed-from-waiting-list":
         return [for_person(day, Measure.WAITING_LEFT, person, WITHDRAWN)]
     if outcome == "removed-from-group":

@@ -37,7 +37,7 @@ LIBRARY_TIME = ZoneInfo("Europe/Amsterdam")
 Say = Callable[[str, str], str]  # say(dutch, english): the one the reader asked for
 
 # The codes enrolment writes, in a few plain words (Dutch, English). Rejections are the codes of
-# domain/model.py, withdrawals those of handlers.WITHDRAWAL_OUTCOMES; a new code shows as itself.
+# domain/model.py, withdrawals those of domain/status.WithdrawalOutcome; a new code shows as itself.
 WHAT = {
     "accepted": ("aangenomen", "accepted"),
     "rejected": ("afgewezen", "rejected"),

@@ -36,7 +36,7 @@ from taalhuis_shared.events import (
     SessionRescheduledV1,
     WithdrawalProcessed,
 )
-from taalhuis_shared.messaging.unit_of_work import UnitOfWork
+from taalhuis_shared.messaging.unit_of_work import Handled, UnitOfWork
 
 from ..adapters.report import ReportStore
 from ..adapters.repository import EnrolmentRepository
@@ -51,7 +51,6 @@ class ReportBook(Protocol):
 
     async def person(self, referral_id: str) -> Person | None: ...
     async def referral(self, partner_id: str, partner_referral_id: str) -> str | None: ...
-    async def note_municipality(self, referral_id: str, municipality: str) -> None: ...
     async def completed_before(self, referral_id: str) -> bool: ...
     async def course(self, group_id: str, course_type: str, level: int) -> Course: ...
     async def completed_in(self, group_id: str) -> list[str]: ...
@@ -85,6 +84,8 @@ class CountingUnitOfWork(UnitOfWork[EnrolmentRepository]):
 
     async def __aenter__(self) -> CountingUnitOfWork:
         await super().__aenter__()
+        # The repository keeps its changes back (a batch writes them in a few statements).
+        self.before_commit(self.repository.write_changes)
         return self
 
     async def __aexit__(
@@ -94,11 +95,33 @@ class CountingUnitOfWork(UnitOfWork[EnrolmentRepository]):
             try:
                 await self.flush()  # counting reads the rows the handlers kept back
                 book = ReportStore(self.connection, self.repository.person_key)
-                await count_all([(h.event, h.published) for h in self.handled], book, self._today())
+                await book.look_up_completions(accepted_referrals(self.handled))
+                await book.look_up(*placed_and_formed(self.handled))
+                for handled in self.handled:
+                    await count_handled(handled.event, handled.published, book, self._today())
+                await book.write_counts()  # every handled event's counts, in one statement
             except BaseException as error:
                 await super().__aexit__(type(error), error, error.__traceback__)
                 raise
         await super().__aexit__(exc_type, exc, tb)
+
+
+def accepted_referrals(handled: Sequence[Handled]) -> list[str]:
+    """The referrals accepted in a unit of work: counting asks about all of them at once."""
+    return [
+        answer["data"]["referral_id"]
+        for one in handled
+        for answer in one.published
+        if answer["type"] == ReferralAccepted.event_type
+    ]
+
+
+def placed_and_formed(handled: Sequence[Handled]) -> tuple[list[str], list[str]]:
+    """The referrals placed and the groups formed in a unit of work, read at once for counting."""
+    published = [(answer["type"], answer["data"]) for one in handled for answer in one.published]
+    placed = [data["referral_id"] for kind, data in published if kind == ParticipantPlaced.event_type]
+    formed = [data["group_id"] for kind, data in published if kind == GroupFilled.event_type]
+    return placed, formed
 
 
 async def nothing_else(event: CloudEvent, publisher: str, uow: UnitOfWork[Any]) -> None:
@@ -112,18 +135,10 @@ def library_day(moment: datetime) -> date:
 async def count_handled(
     event: CloudEvent, published: Sequence[dict[str, Any]], book: ReportBook, today: date
 ) -> None:
-    await count_all([(event, published)], book, today)
-
-
-async def count_all(
-    handled: Sequence[tuple[CloudEvent, Sequence[dict[str, Any]]]], book: ReportBook, today: date
-) -> None:
-    """Count every event a unit of work handled (a batch), and add the sums in one go."""
     counts: list[Count] = []
-    for event, published in handled:
-        for answer in published:
-            counts += await _answer(event, answer, book, today)
-        counts += await _course_event(event, book, today)
+    for answer in published:
+        counts += await _answer(event, answer, book, today)
+    counts += await _course_event(event, book, today)
     await book.add(reporting.added_up(counts))
 
 
@@ -143,7 +158,6 @@ async def _answer(event: CloudEvent, answer: dict[str, Any], book: ReportBook, t
     if kind == ReferralAccepted.event_type and isinstance(event, ReferralSubmittedV1):
         accepted = ReferralAccepted.model_validate(data)
         place = reporting.municipality(event.data.municipality_of_residence)
-        await book.note_municipality(accepted.referral_id, place)
         person = Person(place, accepted.partner_id, accepted.course.type, accepted.course.level)
         retake = await book.completed_before(accepted.referral_id)
         return reporting.referral_answered(today, person, None, retake)
