@@ -14,6 +14,7 @@ from taalhuis_shared import erasure
 from taalhuis_shared.clock import Clock
 from taalhuis_shared.db import make_engine
 from taalhuis_shared.events import (
+    CloudEvent,
     CourseCompletedV1,
     CoursePausedV1,
     CourseResumedV1,
@@ -120,6 +121,10 @@ def build_app(settings: Settings) -> FastStream:
     def answer(refused: Refused) -> Handler | None:
         return handlers.answer_to_invalid_referral(refused, policy)
 
+    def by_course_type(event: CloudEvent) -> str | None:
+        """Referrals are handled in batches per course type, the lock boundary of the handlers."""
+        return event.data.course.type if isinstance(event, ReferralSubmittedV1) else None
+
     return consuming_service(
         settings=settings,
         broker=broker,
@@ -148,4 +153,5 @@ def build_app(settings: Settings) -> FastStream:
         ],
         answer=answer,
         partner_users=[partner.amqp_user for partner in policy.partners.values()],
+        batch_key=by_course_type,
     )
