@@ -12,7 +12,6 @@ prefetch, and so is a batch.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -88,9 +87,3 @@ class Batches(Generic[Item]):
             for waiting in batch:
                 if not waiting.done.done():
                     waiting.done.set_result(None)
-
-    async def drained(self) -> None:
-        """Wait until no batch is being handled or waiting (tests, shutdown)."""
-        while self._runners:
-            with contextlib.suppress(Exception):
-                await asyncio.gather(*self._runners)
