@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from .db import database_answers, upgrade_schema
 from .events.envelope import CloudEvent
 from .logs import configure_logging
-from .messaging.consumer import Answer, Consumer, Handler
+from .messaging.consumer import Answer, BatchKey, Consumer, Handler, Prepare
 from .messaging.settings import ServiceSettings
 from .messaging.topology import Topology
 from .messaging.trust import Publishers
@@ -53,8 +53,14 @@ def consuming_service(
     workers: list[Worker],
     answer: Answer | None = None,
     partner_users: Iterable[str] = (),
+    batch_key: BatchKey | None = None,
+    prepare: Prepare | None = None,
 ) -> FastStream:
-    """A service from its handler table: the shared gate and handling step in front of it."""
+    """A service from its handler table: the shared gate and handling step in front of it.
+
+    With `batch_key`, events that get a key are handled in batches per key (`Consumer`), and
+    `prepare` loads what a batch needs before its events are handled.
+    """
 
     async def healthy() -> bool:
         return await database_answers(engine)
@@ -68,6 +74,9 @@ def consuming_service(
         healthy,
         answer,
         settings.outage_patience,
+        batch_key=batch_key,
+        prepare=prepare,
+        batch_size=settings.batch_size,
     )
     broker.include_router(build_router(consumer))
     return service_app(

@@ -1,7 +1,9 @@
-"""Enrolment stopped halfway through a batch, and started again: nothing lost or doubled.
+"""Enrolment stopped halfway through 300 referrals, and started again: nothing lost or doubled.
 
 Killed (SIGKILL, as when a container or machine dies) or stopped (SIGTERM, as `docker compose
-stop` does: finish or return the messages in hand).
+stop` does: finish or return the messages in hand). The referrals wait in the queue when
+enrolment starts, so it handles them in batches (several events in one transaction, seen in the
+inbox's `xmin`), and batches are in hand when it is stopped.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from .conftest import System
 pytestmark = pytest.mark.slow
 
 BATCH = 300
+INBOX = "SELECT count(*) FROM inbox"
+# Transactions that handled several events: the inbox rows of one batch share their xmin.
+BATCHES = "SELECT count(*) FROM (SELECT xmin::text FROM inbox GROUP BY 1 HAVING count(*) > 1) AS batches"
 
 
 @pytest.mark.parametrize("stop", ["SIGKILL", "SIGTERM"])
@@ -27,11 +32,19 @@ async def test_every_referral_is_accounted_for_exactly_once_after_a_stop(
     stop: str, system: System, rabbit: AbstractRobustConnection, namespace: Namespace
 ) -> None:
     tap = await open_tap(rabbit, namespace, ["ReferralAccepted", "ReferralRejected", "GroupFilled"])
+    # Smaller batches than the default, so that several are in hand at once.
+    system.env["BATCH_SIZE"] = "20"
     [enrolment] = await system.start("enrolment")
     groups = (BATCH - BATCH // 10) // 5
     # Room for every group, in two intakes (one may hold at most 50 groups).
     await publish(rabbit, namespace, intake_event(groups=groups // 2, intake_id="first"))
     await publish(rabbit, namespace, intake_event(groups=groups - groups // 2, intake_id="second"))
+
+    async def intakes_handled() -> bool:
+        return await system.scalar("enrolment", INBOX) == 2
+
+    await eventually(intakes_handled, what="the intakes handled")
+    assert enrolment.stop() == 0, enrolment.log()  # the referrals queue up, as a partner's upload
     # Every tenth is for a course that does not exist, so both answers are in the batch.
     events = [
         referral_event(n, course={"type": "excel" if n % 10 == 0 else "klik-en-tik", "level": 1})
@@ -40,6 +53,7 @@ async def test_every_referral_is_accounted_for_exactly_once_after_a_stop(
     for event in events:
         await publish(rabbit, namespace, event)
 
+    [enrolment] = await system.start("enrolment")
     await eventually(lambda: len(tap.received) >= BATCH // 5, timeout=60, what="a fifth of the answers")
     if stop == "SIGKILL":
         enrolment.kill()
@@ -50,6 +64,10 @@ async def test_every_referral_is_accounted_for_exactly_once_after_a_stop(
         assert await system.scalar("enrolment", unpublished) == 0
     answered_before_kill = len(tap.distinct("ReferralAccepted")) + len(tap.distinct("ReferralRejected"))
     assert answered_before_kill < BATCH, "the batch finished before the kill; nothing was tested"
+    handled_before_kill = await system.scalar("enrolment", INBOX) - 2
+    assert handled_before_kill < BATCH, "every referral was handled before the kill; nothing was tested"
+    batches = await system.scalar("enrolment", BATCHES)
+    assert batches > 0, "no transaction before the kill handled several referrals: no batch formed"
 
     await system.start("enrolment")
     await tap.wait_for("ReferralAccepted", BATCH - BATCH // 10, timeout=120)

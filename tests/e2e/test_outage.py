@@ -3,7 +3,8 @@
 Two processes of every service share the work while 500 referrals come in. In the middle, the
 database server (a cluster of the test's own) or the SMTP server goes away and comes back. Every
 referral is then answered exactly once, every group is formed and planned, nothing is parked, and
-every mail arrives once.
+every mail arrives once. Enrolment holds the referrals that come in during the database's
+outage in batches (one transaction each once it is back).
 """
 
 from __future__ import annotations
@@ -95,6 +96,9 @@ async def test_an_outage_in_the_middle_of_500_referrals_parks_nothing_and_double
 
     if outage == "postgres":
         assert answered_during_outage < REFERRALS, "everything was answered before the outage"
+        # The referrals held through the outage were handled in batches, one transaction each.
+        batches = "SELECT count(*) FROM (SELECT xmin::text FROM inbox GROUP BY 1 HAVING count(*) > 1) AS b"
+        assert await system.scalar("enrolment", batches) > 0, "no batch formed"
     else:
         assert held_back > 0, "no mail was waiting for the SMTP server: the outage tried nothing"
         assert mails_before < len(system.smtp.mailbox.messages)

@@ -149,6 +149,10 @@ def build_app(settings: Settings) -> FastStream:
     def answer(refused: Refused) -> Handler | None:
         return handlers.answer_to_invalid_referral(refused, policy)
 
+    def by_course_type(event: CloudEvent) -> str | None:
+        """Referrals are handled in batches per course type, the lock boundary of the handlers."""
+        return event.data.course.type if isinstance(event, ReferralSubmittedV1) else None
+
     return consuming_service(
         settings=settings,
         broker=broker,
@@ -164,4 +168,5 @@ def build_app(settings: Settings) -> FastStream:
         ],
         answer=answer,
         partner_users=[partner.amqp_user for partner in policy.partners.values()],
+        batch_key=by_course_type,
     )

@@ -6,21 +6,31 @@ referral was refused) and otherwise parked with its reason; either way it is ack
 message goes to the service's handler for its type, in a unit of work that first records the
 event in the inbox: an event handled before changes nothing.
 
-A failing handler is not the message's fault while the database does not answer: the step then
-waits, with growing pauses, until it answers again and tries once more, without counting (the
-message stays in hand, and with it the prefetch slot, so a service in an outage stops taking
-work). Only a message whose handling fails while the database answers is counted; after a few
-such failures it is parked with the exception's class and message. An outage longer than
-`outage_patience` returns the message to the queue (RabbitMQ counts that delivery).
-"""
+Batches: a service may give each event a key (`batch_key`; enrolment: a referral's course type,
+the lock boundary of its handlers). Events with a key are handled in batches (`batches.Batches`):
+one batch at a time per key, in arrival order, up to `batch_size` of the deliveries in hand, and
+different keys side by side. A batch is one unit of work: the service's `prepare` loads what the
+batch needs in one go, then each event is recorded in the inbox (a duplicate within the batch
+too) and handled; after the commit every message of the batch is acked. Events without a key are
+handled alone, each in its own unit of work. At most `UNITS_OF_WORK_AT_ONCE` units of work are
+open at once, fewer than the engine's pool holds.
 
+A failing handler is not the message's fault while the database does not answer: the step then
+waits, with growing pauses, until it answers again and tries once more (a batch as a whole),
+without counting (the messages stay in hand, and with them their prefetch slots, so a service in
+an outage stops taking work). A batch that fails while the database answers is handled again
+message by message, so that only the message at fault is counted: after a few such failures it
+is parked with the exception's class and message, and the others commit. An outage longer than
+`outage_patience` returns the message, or every message of the batch, to the queue (RabbitMQ
+counts that delivery; one of them already committed is recognised by the inbox when it comes back).
+"""
 # No `from __future__ import annotations` here: the subscriber's event annotation is built at
 # run time from the service's handler table, and FastStream reads it from the signature.
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Union
 
 from faststream import AckPolicy
@@ -32,6 +42,7 @@ from ..events.catalogue import type_of
 from ..events.envelope import CloudEvent
 from ..logs import summary
 from . import gate, parking
+from .batches import Batches
 from .broker import declare_publishers, decode_json
 from .topology import Topology
 from .trust import Publishers, described_publishers
@@ -44,14 +55,34 @@ Handler = Callable[[Any, str, Any], Awaitable[None]]
 # For a refused message: the handler that answers its sender (run like any other), or None.
 Answer = Callable[[gate.Refused], Handler | None]
 HealthCheck = Callable[[], Awaitable[bool]]
+# The key a service batches an event by (events of one key are handled one batch at a time), or
+# None to handle it alone.
+BatchKey = Callable[[Any], str | None]
+# Loads what a batch needs in one go, before its events are handled: the (event, publisher) pairs
+# of the batch and the open unit of work. Only a speed-up: handlers load whatever it did not.
+Prepare = Callable[[Sequence[tuple[Any, str]], Any], Awaitable[None]]
 
 FAILURES_BEFORE_PARKING = 3
 FIRST_PAUSE = 0.2
 LONGEST_PAUSE = 5.0
+# `db.make_engine`'s pool holds 10 connections: leave some for the relay and the health check,
+# which would otherwise report an outage while every connection waits for a handler's lock.
+UNITS_OF_WORK_AT_ONCE = 8
+DEFAULT_BATCH_SIZE = 50
 
 
 class DatabaseAwayTooLongError(Exception):
     """The database did not come back within the patience: the message goes back to the queue."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An admitted message on its way through the handling step."""
+
+    handler: Handler
+    event: CloudEvent
+    publisher: str  # the validated AMQP user_id
+    msg: RabbitMessage
 
 
 @dataclass
@@ -66,6 +97,15 @@ class Consumer:
     healthy: HealthCheck
     answer: Answer | None = None
     outage_patience: float = 20 * 60.0  # below RabbitMQ's 30-minute delivery acknowledgement timeout
+    batch_key: BatchKey | None = None
+    prepare: Prepare | None = None
+    batch_size: int = DEFAULT_BATCH_SIZE
+    _batches: Batches[Delivery] = field(init=False)
+    _units_of_work: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._batches = Batches(self._handle_batch, self.batch_size)
+        self._units_of_work = asyncio.Semaphore(UNITS_OF_WORK_AT_ONCE)
 
     @property
     def accepted(self) -> dict[str, type[CloudEvent]]:
@@ -78,7 +118,8 @@ class Consumer:
     async def on_refused(self, refused: gate.Refused, msg: RabbitMessage) -> None:
         answer = self.answer(refused) if self.answer is not None else None
         if answer is not None and refused.envelope is not None and refused.publisher is not None:
-            await self._persist(self._handle(answer, refused.envelope, refused.publisher), msg)
+            delivery = Delivery(answer, refused.envelope, refused.publisher, msg)
+            await self._persist(self._handle([delivery], prepared=False), msg)
             log.info("message %s refused (%s); its sender is answered", msg.message_id, refused.reason)
             return
         await parking.park(
@@ -87,18 +128,50 @@ class Consumer:
         await msg.ack()
 
     async def deliver(self, event: CloudEvent, msg: RabbitMessage) -> None:
-        handler = self.handlers[type(event)]
-        await self._persist(self._handle(handler, event, msg.raw_message.user_id or ""), msg)
+        """Handle an admitted event; returns once it is committed (FastStream then acks it)."""
+        delivery = Delivery(self.handlers[type(event)], event, msg.raw_message.user_id or "", msg)
+        key = self.batch_key(event) if self.batch_key is not None else None
+        if key is None:
+            await self._persist(self._handle([delivery], prepared=False), msg)
+        else:
+            await self._batches.submit(key, delivery)
 
-    def _handle(self, handler: Handler, event: CloudEvent, publisher: str) -> Callable[[], Awaitable[None]]:
-        """One attempt: inbox and handler in one unit of work; a repeated event changes nothing."""
+    async def _handle_batch(self, batch: list[Delivery]) -> None:
+        """One unit of work for the batch; message by message when it fails with a healthy database."""
+        if len(batch) == 1:
+            await self._persist(self._handle(batch, prepared=True), batch[0].msg)
+            return
+        attempt = self._handle(batch, prepared=True)
+        while True:
+            try:
+                await attempt()
+                log.info("handled a batch of %d events in one transaction", len(batch))
+                return
+            except Exception as error:
+                if await self._waited_for_database():
+                    continue
+                log.warning(
+                    "a batch of %d events failed (%s); handling them one by one",
+                    len(batch),
+                    type(error).__name__,
+                )
+                break
+        for delivery in batch:
+            await self._persist(self._handle([delivery], prepared=True), delivery.msg)
+
+    def _handle(self, deliveries: list[Delivery], *, prepared: bool) -> Callable[[], Awaitable[None]]:
+        """One attempt: inbox and handler of each event in one unit of work; a repeat changes nothing."""
 
         async def attempt() -> None:
-            async with self.unit_of_work() as uow:
-                if not await uow.first_time(event):
-                    log.info("event %s (%s) was handled before; nothing to do", event.id, event.type)
-                    return
-                await handler(event, publisher, uow)
+            async with self._units_of_work, self.unit_of_work() as uow:
+                if prepared and self.prepare is not None:
+                    await self.prepare([(d.event, d.publisher) for d in deliveries], uow)
+                for delivery in deliveries:
+                    event = delivery.event
+                    if not await uow.first_time(event):
+                        log.info("event %s (%s) was handled before; nothing to do", event.id, event.type)
+                        continue
+                    await delivery.handler(event, delivery.publisher, uow)
 
         return attempt
 

@@ -19,7 +19,10 @@ class ServiceSettings(BaseSettings):
     declare_exchanges: bool = True
     # Prepended to every queue name; lets test runs and tenants live side by side on one broker.
     queue_prefix: str = ""
-    prefetch_count: int = 10
+    # Deliveries in hand at once per process: also the most a batch can gather (see batch_size).
+    prefetch_count: int = 100
+    # The most events of one key (enrolment: a course type) handled in one transaction.
+    batch_size: int = Field(default=50, ge=1)
     delivery_limit: int = 10
     graceful_timeout: float = 30.0
     outbox_poll_interval: float = 1.0
