@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -149,9 +149,8 @@ def build_app(settings: Settings) -> FastStream:
     def answer(refused: Refused) -> Handler | None:
         return handlers.answer_to_invalid_referral(refused, policy)
 
-    def by_course_type(event: CloudEvent) -> str | None:
-        """Referrals are handled in batches per course type, the lock boundary of the handlers."""
-        return event.data.course.type if isinstance(event, ReferralSubmittedV1) else None
+    async def prepare(events: Sequence[tuple[CloudEvent, str]], uow: Uow) -> None:
+        await handlers.prepare(events, uow, policy)
 
     return consuming_service(
         settings=settings,
@@ -168,5 +167,6 @@ def build_app(settings: Settings) -> FastStream:
         ],
         answer=answer,
         partner_users=[partner.amqp_user for partner in policy.partners.values()],
-        batch_key=by_course_type,
+        batch_key=handlers.batch_key,
+        prepare=prepare,
     )
