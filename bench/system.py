@@ -338,3 +338,78 @@ async def wait_until(check: Any, timeout: float, interval: float = 0.5) -> bool:
         if time.perf_counter() > deadline:
             return False
         await asyncio.sleep(interval)
+
+
+def resources_yaml(places: int, rooms: int, teachers: int, volunteers: int) -> str:
+    """A resources file for scheduling with room for many courses at once.
+
+    Every place keeps its own iPads (no set-up, no pool to share) and opens Monday to Saturday
+    08:00-22:00; every teacher is qualified for both courses and, like every volunteer, free
+    whenever a place is open; the weekly limit per partner is out of reach, since all referrals
+    come from one partner. So what is measured is the service, not a shortage of resources.
+    """
+    week = {day: ["08:00-22:00"] for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday")}
+    document = {
+        "ipads": 0,
+        "weekly_limits": {"klik-en-tik": 100000, "digisterker": 100000},
+        "places": [
+            {
+                "id": f"plek-{n}",
+                "name": f"Bibliotheek Plek {n}",
+                "address": f"Voorbeeldstraat {n + 1}, 2800 AA Gouda",
+                "bring_ipads": False,
+                "rooms": [{"id": f"zaal-{m}", "name": f"Zaal {m}"} for m in range(1, rooms + 1)],
+                "opening_hours": week,
+            }
+            for n in range(places)
+        ],
+        "teachers": [
+            {
+                "id": f"docent-{n}",
+                "name": f"Docent {n}",
+                "email": f"docent{n}@bibliotheek.example",
+                "qualifications": ["klik-en-tik", "digisterker"],
+                "availability": week,
+            }
+            for n in range(teachers)
+        ],
+        "volunteers": [
+            {
+                "id": f"vrijwilliger-{n}",
+                "name": f"Vrijwilliger {n}",
+                "email": f"vrijwilliger{n}@bibliotheek.example",
+                "availability": week,
+            }
+            for n in range(volunteers)
+        ],
+    }
+    return json.dumps(document, indent=1)  # JSON is YAML
+
+
+async def start_whole_system(system: BenchSystem, processes: int, resources: str) -> None:
+    """Scheduling with `resources` (YAML), notifications and enrolment: `processes` of each."""
+    resources_file = system.workdir / "resources.yaml"
+    resources_file.write_text(resources)
+    await system.start("scheduling", processes, RESOURCES_FILE=str(resources_file))
+    await system.start("notifications", processes)
+    await system.start("enrolment", processes)
+
+
+def teacher_mail_latencies(system: BenchSystem) -> dict[str, float]:
+    """Per group: when the first mail to its course's teacher with the course's invitations came.
+
+    The staff mail of a CourseScheduled carries a calendar invitation per session whose UID is
+    the session id; the tap's CourseScheduled says which sessions and teacher belong to a group.
+    """
+    course_of: dict[str, tuple[str, str]] = {}  # session id -> (group id, teacher address)
+    for _, event in system.tap.events("CourseScheduled"):
+        data = event["data"]
+        for session in data["sessions"]:
+            course_of[session["session_id"]] = (data["group_id"], data["teacher"]["email"].casefold())
+    first: dict[str, float] = {}
+    for mail in sorted(system.sink.mails, key=lambda m: m.at):
+        recipients = {address.casefold() for address in mail.recipients}
+        for session in mail.sessions:
+            if session in course_of and course_of[session][1] in recipients:
+                first.setdefault(course_of[session][0], mail.at)
+    return first
