@@ -43,7 +43,7 @@ def intakes(referrals: int) -> list[dict[str, object]]:
     ]
 
 
-async def ingest(referrals: int, processes: int, timeout: float) -> float:
+async def ingest(referrals: int, processes: int, patience: float) -> float:
     """Referrals answered per second by `processes` enrolment processes."""
     async with BenchSystem() as system:
         await system.start("enrolment", processes)
@@ -55,7 +55,7 @@ async def ingest(referrals: int, processes: int, timeout: float) -> float:
         async def room_open() -> bool:
             return await system.scalar("enrolment", "SELECT count(*) FROM intakes") == len(room)
 
-        if not await wait_until(room_open, timeout=60):
+        if not await wait_until(room_open, within=60):
             raise SystemExit("enrolment did not record the intakes within a minute")
         events = [referral_event(n) for n in range(referrals)]
         started = time.perf_counter()
@@ -65,12 +65,12 @@ async def ingest(referrals: int, processes: int, timeout: float) -> float:
         async def answered() -> bool:
             return sum(tap.count(t) for t in ANSWERS) >= referrals
 
-        done = await wait_until(answered, timeout=timeout, interval=0.2)
+        done = await wait_until(answered, within=patience, interval=0.2)
         took = tap.last(*ANSWERS) - started
         got = sum(tap.count(t) for t in ANSWERS)
         print(f"{processes} process(es): {referrals} referrals published in {published:.1f} s; "
               f"{got} answered ({tap.count('ReferralRejected')} rejected) in {took:.1f} s"
-              + ("" if done else f" (gave up after {timeout:.0f} s)"))  # fmt: skip
+              + ("" if done else f" (gave up after {patience:.0f} s)"))  # fmt: skip
         system.print_memory()
         print(f"load average (1, 5, 15 min) after {processes} process(es): {load_average()}")
         return got / took if took > 0 else 0.0
@@ -95,9 +95,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--referrals", type=int, default=5000, help="referrals per run (5000)")
     parser.add_argument("--small", action="store_true", help="1,000 referrals")
-    parser.add_argument(
-        "--processes", default="1,2", help="enrolment process counts, one run each (1,2)"
-    )
+    parser.add_argument("--processes", default="1,2", help="enrolment process counts, one run each (1,2)")
     parser.add_argument("--hop-messages", type=int, default=5000, help="messages for the bare hop (5000)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for the answers")
     arguments = parser.parse_args()

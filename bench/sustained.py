@@ -71,7 +71,9 @@ async def sample_backlog(system: BenchSystem, started: float, every: float, line
         await asyncio.sleep(every)
 
 
-async def publish_steadily(system: BenchSystem, events: list[dict[str, Any]], rate: float) -> dict[str, float]:
+async def publish_steadily(
+    system: BenchSystem, events: list[dict[str, Any]], rate: float
+) -> dict[str, float]:
     """Publish at `rate` a second; when each referral was sent, by its partner referral id."""
     assert system.publisher is not None
     sent: dict[str, float] = {}
@@ -120,7 +122,9 @@ async def main(args: argparse.Namespace) -> None:
     referrals = int(args.rate * args.minutes * 60)
     groups = -(-referrals // 5)
     async with BenchSystem({"BATCH_WINDOW": str(args.batch_window)}) as system:
-        resources = resources_yaml(places=50, rooms=2, teachers=max(20, groups // 25), volunteers=max(20, groups // 25))
+        resources = resources_yaml(
+            places=50, rooms=2, teachers=max(20, groups // 25), volunteers=max(20, groups // 25)
+        )
         await start_whole_system(system, args.processes, resources)
         await system.open_tap(TAPPED)
         assert system.publisher is not None
@@ -130,10 +134,12 @@ async def main(args: argparse.Namespace) -> None:
         async def room_open() -> bool:
             return await system.scalar("enrolment", "SELECT count(*) FROM intakes") == len(room)
 
-        if not await wait_until(room_open, timeout=60):
+        if not await wait_until(room_open, within=60):
             raise SystemExit("enrolment did not record the intakes within a minute")
-        print(f"{args.processes} process(es) of each service; {referrals} referrals at {args.rate}/s "
-              f"for {args.minutes} min; room for {groups} groups; batch window {args.batch_window} s", flush=True)  # fmt: skip
+        print(
+            f"{args.processes} process(es) of each service; {referrals} referrals at {args.rate}/s "
+            f"for {args.minutes} min; room for {groups} groups; batch window {args.batch_window} s"
+        )
         events = [referral_event(n) for n in range(referrals)]
         started = time.perf_counter()
         backlog: list[str] = []
@@ -149,11 +155,9 @@ async def main(args: argparse.Namespace) -> None:
             filled = tap.count("GroupFilled")
             if tap.count("CourseScheduled") + tap.count("GroupUnschedulable") < filled:
                 return False
-            if any([await system.unpublished(s) for s in SERVICES]):
-                return False
-            return await system.mail_pending() == 0
+            return await system.all_told(*TAPPED)
 
-        drained = await wait_until(everything_done, timeout=args.drain, interval=1.0)
+        drained = await wait_until(everything_done, within=args.drain, interval=1.0)
         sampler.cancel()
         took = time.perf_counter() - started
         print(f"{'everything done' if drained else f'not done after the drain time ({args.drain:.0f} s)'}: "
@@ -170,7 +174,9 @@ if __name__ == "__main__":
     parser.add_argument("--small", action="store_true", help="1 minute")
     parser.add_argument("--processes", type=int, default=1, help="processes of each service (1)")
     parser.add_argument("--batch-window", type=float, default=1.0, help="notifications' BATCH_WINDOW (1 s)")
-    parser.add_argument("--drain", type=float, default=600.0, help="seconds to wait for the rest after publishing")
+    parser.add_argument(
+        "--drain", type=float, default=600.0, help="seconds to wait for the rest after publishing"
+    )
     parser.add_argument("--hop-messages", type=int, default=5000, help="messages for the bare hop (5000)")
     arguments = parser.parse_args()
     if arguments.small:

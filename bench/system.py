@@ -224,7 +224,7 @@ class BenchSystem:
         for process in self.processes:
             try:
                 process.stop(timeout=60)
-            except Exception as problem:  # noqa: BLE001 - cleaning up goes on
+            except Exception as problem:  # cleaning up goes on
                 print(f"{process.package} did not stop: {problem}", file=sys.stderr)
         if kind is not None:  # what the services said, for the one who has to find out why
             for process in self.processes:
@@ -304,6 +304,10 @@ class BenchSystem:
             await channel.close()
         return depths
 
+    def running(self) -> list[str]:
+        """The services started in this run (the others have no schema in their database)."""
+        return [service for service in SERVICES if any(p.package == service for p in self.processes)]
+
     async def unpublished(self, service: str) -> int:
         return await self.scalar(service, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
 
@@ -314,6 +318,19 @@ class BenchSystem:
             "SELECT (SELECT count(*) FROM notices WHERE mail_id IS NULL AND compose_error IS NULL)"
             " + (SELECT count(*) FROM mails WHERE sent_at IS NULL AND failed_at IS NULL)",
         )
+
+    async def all_told(self, *event_types: str) -> bool:
+        """Every event of these types the tap saw is handled by notifications, and every mail sent.
+
+        Notifications records each event it handles in its inbox; with every outbox empty, what
+        the tap saw is all there is.
+        """
+        if any([await self.unpublished(service) for service in self.running()]):
+            return False
+        seen = sum(self.tap.count(event_type) for event_type in event_types)
+        if await self.scalar("notifications", "SELECT count(*) FROM inbox") < seen:
+            return False
+        return await self.mail_pending() == 0
 
     def memory(self) -> list[tuple[str, int, float, float]]:
         """(service, pid, peak MB, current MB) of every running process; read before they stop."""
@@ -329,9 +346,9 @@ class BenchSystem:
             print(f"memory {service} (pid {pid}): peak {peak:.0f} MB, at the end {now:.0f} MB (target < 150)")
 
 
-async def wait_until(check: Any, timeout: float, interval: float = 0.5) -> bool:
+async def wait_until(check: Any, within: float, interval: float = 0.5) -> bool:
     """Ask `check` (async) until it is true or the time is up; whether it became true."""
-    deadline = time.perf_counter() + timeout
+    deadline = time.perf_counter() + within
     while True:
         if await check():
             return True
@@ -348,7 +365,9 @@ def resources_yaml(places: int, rooms: int, teachers: int, volunteers: int) -> s
     whenever a place is open; the weekly limit per partner is out of reach, since all referrals
     come from one partner. So what is measured is the service, not a shortage of resources.
     """
-    week = {day: ["08:00-22:00"] for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday")}
+    week = {
+        day: ["08:00-22:00"] for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
+    }
     document = {
         "ipads": 0,
         "weekly_limits": {"klik-en-tik": 100000, "digisterker": 100000},
