@@ -53,7 +53,9 @@ TAPPED = ["ReferralAccepted", "ReferralRejected", "GroupFilled", "CourseSchedule
 LATE = float("inf")  # what never arrived
 
 
-async def sample_backlog(system: BenchSystem, started: float, every: float, lines: list[str]) -> None:
+async def sample_backlog(
+    system: BenchSystem, started: float, every: float, samples: list[dict[str, int]]
+) -> None:
     """Queue depths and unpublished outbox rows, every `every` seconds, until cancelled."""
     while True:
         depths = await system.queue_depths()
@@ -67,7 +69,7 @@ async def sample_backlog(system: BenchSystem, started: float, every: float, line
             + f"  mail pending {mail:>5}"
         )
         print(line, flush=True)
-        lines.append(line)
+        samples.append({service: depths.get(service, 0) + outboxes[service] for service in SERVICES})
         await asyncio.sleep(every)
 
 
@@ -142,10 +144,17 @@ async def main(args: argparse.Namespace) -> None:
         )
         events = [referral_event(n) for n in range(referrals)]
         started = time.perf_counter()
-        backlog: list[str] = []
+        backlog: list[dict[str, int]] = []
         sampler = asyncio.create_task(sample_backlog(system, started, 10.0, backlog))
         sent = await publish_steadily(system, events, args.rate)
         print(f"load average (1, 5, 15 min) at the end of publishing: {load_average()}", flush=True)
+        if backlog:  # growth: what waits when publishing ends, against the most it was before
+            print(
+                "backlog (queue + outbox) at the end of publishing: "
+                + ", ".join(f"{s} {backlog[-1][s]}" for s in SERVICES)
+                + "; largest while publishing: "
+                + ", ".join(f"{s} {max(sample[s] for sample in backlog)}" for s in SERVICES)
+            )
         system.print_memory()
 
         async def everything_done() -> bool:
