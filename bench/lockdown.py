@@ -225,8 +225,10 @@ async def main(args: argparse.Namespace) -> int:
         print(f"one mail per person: {'yes' if not (more or missing or strangers) else 'no'} "
               f"({len(people)} people; {more} got more than one, {len(missing)} got none, "
               f"{len(strangers)} not expected)")  # fmt: skip
-        print(f"bare hop {hop:.0f} messages/s; sessions cancelled per second "
-              f"{tap.count('SessionCancelled') / marks['out'] if 'out' in marks else 0:.0f}")  # fmt: skip
+        events = tap.count("SessionCancelled") + tap.count("CoursePaused")
+        handled = events / marks["handled"] if "handled" in marks else 0.0
+        print(f"bare hop {hop:.0f} messages/s; events handled by notifications per second {handled:.1f}, "
+              f"ratio to the hop {handled / hop:.3f}")  # fmt: skip
     print(f"load average (1, 5, 15 min) at end: {load_average()}")
     return 0 if done and not (more or missing or strangers) else 1
 

@@ -95,7 +95,7 @@ async def publish_steadily(
     return sent
 
 
-def latencies(system: BenchSystem, sent: dict[str, float]) -> None:
+def latencies(system: BenchSystem, sent: dict[str, float], hop: float) -> None:
     tap = system.tap
     answered = {
         event["data"]["partner_referral_id"]: at
@@ -103,6 +103,10 @@ def latencies(system: BenchSystem, sent: dict[str, float]) -> None:
         for at, event in tap.events(event_type)
     }
     to_answer = [answered.get(ref, LATE) - at for ref, at in sent.items()]
+    if answered:  # the pace enrolment kept, against the broker's
+        pace = len(answered) / (max(answered.values()) - min(sent.values()))
+        print(f"answers per second from the first publish to the last answer: {pace:.1f}; "
+              f"ratio to the hop: {pace / hop:.3f}")  # fmt: skip
     filled = {event["data"]["group_id"]: at for at, event in tap.events("GroupFilled")}
     planned = {event["data"]["group_id"]: at for at, event in tap.events("CourseScheduled")}
     refused = {event["data"]["group_id"] for _, event in tap.events("GroupUnschedulable")}
@@ -171,7 +175,7 @@ async def main(args: argparse.Namespace) -> None:
         took = time.perf_counter() - started
         print(f"{'everything done' if drained else f'not done after the drain time ({args.drain:.0f} s)'}: "
               f"{took:.0f} s after the first publish")  # fmt: skip
-        latencies(system, sent)
+        latencies(system, sent, hop)
         system.print_memory()
     print(f"load average (1, 5, 15 min) at end: {load_average()}")
 

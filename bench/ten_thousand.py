@@ -111,7 +111,8 @@ async def main(args: argparse.Namespace) -> None:
         verdict = f"{milestones['mailed']:.1f} s" if done else f"more than {args.timeout:.0f} s"
         rate = args.referrals / milestones["answered"] if "answered" in milestones else 0.0
         print(f"everything answered, grouped, planned and mailed: {verdict} (target < 120 s); "
-              f"bare hop {hop:.0f} messages/s; referrals answered per second {rate:.1f}")  # fmt: skip
+              f"bare hop {hop:.0f} messages/s; referrals answered per second {rate:.1f}, "
+              f"ratio to the hop {rate / hop:.3f}")  # fmt: skip
     print(f"load average (1, 5, 15 min) at end: {load_average()}")
 
 
