@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -69,3 +71,88 @@ def test_the_mail_benchmark_hands_every_mail_to_smtp_once_and_reports_its_rates(
     assert int(mailed[1]) == int(people[1]) > 1
     assert re.search(r"notices/s: \d+, mails/s: [\d.]+", result.stdout), result.stdout
     assert re.search(r"load average at end: [\d.]+", result.stdout), result.stdout
+
+
+def run_bench(servers: tuple[str, str], *args: str) -> str:
+    """A system benchmark in a tiny size; its output, after checking it ended well."""
+    result = subprocess.run(
+        [sys.executable, *args, "--hop-messages", "200"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "AMQP_URL": servers[0], "DATABASE_URL": servers[1]},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"bare broker hop: [1-9]\d* messages/s", result.stdout), result.stdout
+    assert re.search(r"load average \(1, 5, 15 min\) at end: [\d.]+, [\d.]+, [\d.]+", result.stdout)
+    return result.stdout
+
+
+def peak_memory(output: str, service: str) -> list[int]:
+    return [int(mb) for mb in re.findall(rf"memory {service} \(pid \d+\): peak (\d+) MB", output)]
+
+
+@pytest.mark.slow
+def test_the_ingest_benchmark_reports_one_and_two_processes_against_the_hop(servers: tuple[str, str]) -> None:
+    output = run_bench(servers, "bench/ingest.py", "--referrals", "20")
+    for processes in (1, 2):
+        answered = (
+            rf"{processes} process\(es\): 20 referrals published in [\d.]+ s; 20 answered \(0 rejected\)"
+        )
+        assert re.search(answered, output), output
+        assert re.search(
+            rf"enrolment ingest, {processes} process\(es\): [1-9][\d.]* referrals/s; "
+            r"ratio to the hop: \d\.\d+",
+            output,
+        ), output
+    assert re.search(r"2 processes / 1 process: \d+\.\d\d", output), output
+    assert len(peak_memory(output, "enrolment")) == 3 and all(peak_memory(output, "enrolment"))
+
+
+@pytest.mark.slow
+def test_the_sustained_benchmark_reports_latencies_backlog_and_memory(servers: tuple[str, str]) -> None:
+    output = run_bench(servers, "bench/sustained.py", "--rate", "5", "--minutes", "0.1", "--drain", "120")
+    assert "everything done" in output, output
+    assert "referrals 30, answered 30 (0 rejected); groups filled 6, planned 6, unschedulable 0" in output
+    for what in ("referral → answer", "group complete → course planned", "group complete → teacher's mail"):
+        found = re.search(
+            rf"{what}: p50 [\d.]+ s, p95 [\d.]+ s, p99 ([\d.]+) s, max [\d.]+ s \(n=(\d+)\)", output
+        )
+        assert found, output
+        assert int(found[2]) == (30 if what == "referral → answer" else 6)
+    assert re.search(r"0 s  queues enrolment +\d+ scheduling +\d+ notifications +\d+", output), output
+    for service in ("enrolment", "scheduling", "notifications"):
+        assert peak_memory(output, service), output
+
+
+@pytest.mark.slow
+def test_the_ten_thousand_benchmark_reports_when_everything_was_answered_planned_and_mailed(
+    servers: tuple[str, str],
+) -> None:
+    output = run_bench(servers, "bench/ten_thousand.py", "--referrals", "25", "--timeout", "120")
+    assert "answered 25 of 25 (0 rejected); groups 5 of 5; planned 5, unschedulable 0" in output, output
+    for milestone in ("answered", "grouped", "planned", "mailed"):
+        assert re.search(rf"all {milestone}: [\d.]+ s", output), output
+    assert re.search(r"everything answered, grouped, planned and mailed: [\d.]+ s \(target < 120 s\)", output)
+    for service in ("enrolment", "scheduling", "notifications"):
+        assert peak_memory(output, service), output
+
+
+@pytest.mark.slow
+def test_the_lockdown_benchmark_sends_one_mail_per_person(servers: tuple[str, str]) -> None:
+    # A short batch window, so that the test need not wait the service's minute.
+    output = run_bench(
+        servers, "bench/lockdown.py", "--courses", "10", "--places", "5", "--batch-window", "5"
+    )
+    assert "seeded 10 courses (50 sessions) at 5 places" in output, output
+    assert "SessionCancelled 50, CoursePaused 10" in output, output
+    assert re.search(r"one mail per person: yes \((\d+) people; 0 got more than one, 0 got none", output), (
+        output
+    )
+    assert re.search(r"mails handed to SMTP: (\d+) to \1 people; time to the last mail: [\d.]+ s", output), (
+        output
+    )
+    for service in ("scheduling", "notifications"):
+        assert peak_memory(output, service), output
