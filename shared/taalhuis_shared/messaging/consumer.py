@@ -166,6 +166,8 @@ class Consumer:
             async with self._units_of_work, self.unit_of_work() as uow:
                 if prepared and self.prepare is not None:
                     await self.prepare([(d.event, d.publisher) for d in deliveries], uow)
+                if len(deliveries) > 1:
+                    await uow.claim([d.event for d in deliveries])  # the inbox in one statement
                 for delivery in deliveries:
                     event = delivery.event
                     if not await uow.first_time(event):

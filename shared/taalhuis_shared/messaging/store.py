@@ -11,6 +11,7 @@ their own explicit operations, so a change here needs a new revision in every se
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -83,19 +85,51 @@ async def add_to_outbox(connection: AsyncConnection, event: dict[str, Any]) -> N
 
 
 async def add_many_to_outbox(connection: AsyncConnection, events: list[dict[str, Any]]) -> None:
-    """Keep events for the relay, in one statement; the relay publishes them in this order."""
+    """Keep events for the relay; the relay publishes them in this order.
+
+    One executemany of a statement compiled once (SQLAlchemy caches it): an INSERT carrying every
+    row's values would be compiled anew for each batch.
+    """
     await connection.execute(
-        insert(outbox).values(
-            [
-                {
-                    "event_id": event["id"],
-                    "event_type": event["type"],
-                    "body": json.dumps(event, ensure_ascii=False).encode(),
-                }
-                for event in events
-            ]
-        )
+        insert(outbox),
+        [
+            {
+                "event_id": event["id"],
+                "event_type": event["type"],
+                "body": json.dumps(event, ensure_ascii=False).encode(),
+            }
+            for event in events
+        ],
     )
+
+
+CLAIM = text(
+    "INSERT INTO inbox (source, event_id, event_type, handled_at) "
+    "SELECT source, event_id, event_type, :handled_at "
+    "FROM unnest(CAST(:sources AS varchar[]), CAST(:ids AS varchar[]), CAST(:types AS varchar[])) "
+    "AS claimed(source, event_id, event_type) "
+    "ON CONFLICT DO NOTHING RETURNING source, event_id"
+)
+
+
+async def claim(
+    connection: AsyncConnection, events: Sequence[CloudEvent], handled_at: datetime
+) -> set[tuple[str, str]]:
+    """Record a batch's events as handled in one statement; returns (source, id) of those new.
+
+    An event twice in the batch is new once. As with `first_time`, a concurrent transaction
+    holding one of these events makes this one wait until it ends.
+    """
+    rows = await connection.execute(
+        CLAIM,
+        {
+            "sources": [event.source for event in events],
+            "ids": [event.id for event in events],
+            "types": [event.type for event in events],
+            "handled_at": handled_at,
+        },
+    )
+    return {(row.source, row.event_id) for row in rows}
 
 
 async def pending_count(connection: AsyncConnection) -> int:

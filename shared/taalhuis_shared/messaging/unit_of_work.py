@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -56,6 +56,8 @@ class UnitOfWork(Generic[Repository]):
         self._before_commit: list[Callable[[], Awaitable[None]]] = []
         self._outbox: list[dict[str, Any]] = []
         self.handled: list[Handled] = []
+        self._claimed: set[tuple[str, str]] = set()  # by `claim`: (source, id)
+        self._new: set[tuple[str, str]] = set()  # of those, the ones not handled before
 
     @property
     def connection(self) -> AsyncConnection:
@@ -68,6 +70,7 @@ class UnitOfWork(Generic[Repository]):
         self.repository = self._make_repository(self._connection)
         self._added_events = False
         self._after_commit, self._before_commit, self._outbox, self.handled = [], [], [], []
+        self._claimed, self._new = set(), set()
         return self
 
     async def __aexit__(
@@ -107,9 +110,19 @@ class UnitOfWork(Generic[Repository]):
         """Call `callback` once this transaction has committed (to wake a worker for its rows)."""
         self._after_commit.append(callback)
 
+    async def claim(self, events: Sequence[CloudEvent]) -> None:
+        """Record a batch's events in the inbox in one statement; `first_time` then answers from it."""
+        self._claimed.update((event.source, event.id) for event in events)
+        self._new |= await store.claim(self.connection, events, self._clock.now())
+
     async def first_time(self, event: CloudEvent) -> bool:
         """Record the event as handled; False when it was handled before (in this unit of work too)."""
-        first = await store.first_time(self.connection, event, self._clock.now())
+        key = (event.source, event.id)
+        if key in self._claimed:
+            first = key in self._new
+            self._new.discard(key)  # the same event again in this batch is a repeat
+        else:
+            first = await store.first_time(self.connection, event, self._clock.now())
         if first:
             self.handled.append(Handled(event))
         return first

@@ -46,6 +46,9 @@ class FakeUnitOfWork:
             self._inbox.handled.update(self._claimed)
             self._inbox.commits.append(self._claimed)
 
+    async def claim(self, events: Any) -> None:
+        """The real one records the batch at once; `first_time` below answers as it then does."""
+
     async def first_time(self, event: Any) -> bool:
         if event.id in self._inbox.handled or event.id in self._claimed:
             return False

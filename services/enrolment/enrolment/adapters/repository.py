@@ -275,20 +275,21 @@ class EnrolmentRepository:
     async def write_changes(self) -> None:
         """Write what the course types and the history kept back, a statement per kind of change.
 
+        Rows go as one executemany of a statement compiled once (SQLAlchemy caches it), not as
+        one INSERT with every row's values, which would be compiled anew for each batch.
+
         Groups first (seats refer to them); seats are freed before they are taken again, since
         the database checks each seat's uniqueness row by row.
         """
         for course_type in self._course_types.values():
             await self._write(course_type)
         if self._notes:
-            await self._connection.execute(insert(history).values(self._notes))
+            await self._connection.execute(insert(history), self._notes)
             self._notes = []
 
     async def _write(self, course_type: CourseType) -> None:
         if course_type.new_groups:
-            await self._connection.execute(
-                insert(groups).values([_group_row(g) for g in course_type.new_groups])
-            )
+            await self._connection.execute(insert(groups), [_group_row(g) for g in course_type.new_groups])
         if course_type.used_intakes:
             used = list(course_type.used_intakes.values())
             await self._connection.execute(
@@ -300,7 +301,7 @@ class EnrolmentRepository:
             await self._connection.execute(END_REFERRALS, {**_seats(ended), "now": self._clock.now()})
         if course_type.new_referrals:
             await self._connection.execute(
-                insert(referrals).values([self._referral_row(r) for r in course_type.new_referrals])
+                insert(referrals), [self._referral_row(r) for r in course_type.new_referrals]
             )
         placed = [r for r in changed if not r.status.ended]
         if placed:
