@@ -28,6 +28,7 @@ counts that delivery; one of them already committed is recognised by the inbox w
 # run time from the service's handler table, and FastStream reads it from the signature.
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -243,6 +244,11 @@ def describe_failure(error: BaseException) -> tuple[str, str]:
     return type(root).__name__, summary(root)
 
 
+# The message being handled, set by the gate. Asking FastStream for it as a handler parameter
+# (`message: RabbitMessage`) made fast_depends solve it in a worker thread for every message.
+in_hand: contextvars.ContextVar[RabbitMessage] = contextvars.ContextVar("in_hand")
+
+
 def consumer_router(
     consumer: Consumer,
     *,
@@ -269,12 +275,13 @@ def consumer_router(
             if isinstance(verdict, gate.Refused):
                 await consumer.on_refused(verdict, msg)
                 return None
+            in_hand.set(msg)
             return await call_next(msg)
 
     router = RabbitRouter(middlewares=[Gate])
 
-    async def on_event(event: event_union, message: RabbitMessage) -> None:
-        await consumer.deliver(event, message)
+    async def on_event(event: event_union) -> None:
+        await consumer.deliver(event, in_hand.get())
 
     router.subscriber(
         topology.queue(consumer.routing_keys[0]),

@@ -194,7 +194,9 @@ def _language(code: str) -> Any:
 
 
 def _contact(contact: model.Contact) -> ContactPerson:
-    return ContactPerson(name=contact.name, email=contact.email)
+    # Not validated again: the address is a configured contact's or one validated on the way in
+    # (checking an address costs more than the rest of building the answer).
+    return ContactPerson.model_construct(name=contact.name, email=contact.email)
 
 
 def _member(member: events.Member) -> GroupMember:
