@@ -10,6 +10,7 @@ tabs and line breaks in free text.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -41,7 +42,12 @@ def _too_long(max_length: int) -> PydanticCustomError:
     )
 
 
+_ASCII_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def _has_control(value: str, allowed: frozenset[str] = frozenset()) -> bool:
+    if value.isascii():  # most values; looking at each character by itself is slow
+        return any(c not in allowed for c in _ASCII_CONTROL.findall(value))
     # Cs: a lone surrogate (JSON `"\ud800"`) cannot be written as UTF-8 to a database or a queue.
     return any(unicodedata.category(c) in ("Cc", "Cs") and c not in allowed for c in value)
 
@@ -58,7 +64,9 @@ def _normalised(max_length: int, *, spaces: bool) -> Callable[[Any], Any]:
         if _has_control(value):
             raise PydanticCustomError("control_characters", "Value must not contain control characters")
         # Zero-width spaces and joiners, word joiner, byte order mark, direction marks: category Cf.
-        value = "".join(c for c in value if unicodedata.category(c) != "Cf").strip()
+        if not value.isascii():  # no format characters in ASCII
+            value = "".join(c for c in value if unicodedata.category(c) != "Cf")
+        value = value.strip()
         if not spaces and any(c.isspace() for c in value):
             raise PydanticCustomError("whitespace", "Value must not contain spaces")
         return value
