@@ -25,7 +25,7 @@ from taalhuis_shared.retention import retention_worker
 from taalhuis_shared.runtime import consuming_service
 
 from .adapters import erasure as erasing
-from .adapters.repository import SchedulingRepository
+from .adapters.repository import KnownBookings, SchedulingRepository
 from .adapters.resources import load_resources
 from .adapters.retention import finished_courses
 from .domain.planner import Resources
@@ -56,7 +56,9 @@ def build_app(settings: Settings) -> FastStream:
     engine = make_engine(settings.database_url)
     broker = service_broker(settings)
     relay = OutboxRelay.of(settings, engine, broker, queues, clock)
-    new_unit_of_work = functools.partial(UnitOfWork, engine, SchedulingRepository, relay.wake, clock=clock)
+    # The planned sessions indexed once per process, read again only when the database changed them.
+    repository = functools.partial(SchedulingRepository, known=KnownBookings(resources.zone))
+    new_unit_of_work = functools.partial(UnitOfWork, engine, repository, relay.wake, clock=clock)
     eraser = erasure.eraser(
         settings,
         engine,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -29,16 +30,55 @@ from ..domain.model import (
     CourseSession,
     Measure,
 )
-from ..domain.planner import Booking, PlannedSession
-from .tables import courses, group_changes, measures, sessions
+from ..domain.planner import Booking, BookingIndex, PlannedSession
+from .tables import booking_version, courses, group_changes, measures, sessions
 
 # Any constant will do, as long as every scheduling process uses the same one.
 PLANNING_LOCK = 0x5C4E_D0E1
 
 
+class KnownBookings:
+    """The planned sessions a process has read, indexed once and kept up to date between groups.
+
+    Valid while the database's booking version (raised by a trigger on every statement that
+    changes `sessions`, whoever makes it) is the one the index was read or last updated at; else
+    the bookings are read again. So a group costs the same whether 100 or 5,000 courses are
+    planned in its weeks, and several processes stay exact: each sees the others' changes as a
+    new version.
+    """
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self._zone = zone
+        self._version: int | None = None
+        self._since: datetime | None = None
+        self._index: BookingIndex | None = None
+
+    def current(self, version: int, since: datetime) -> BookingIndex | None:
+        if self._index is None or self._version != version or self._since is None or self._since > since:
+            return None
+        return self._index
+
+    def replace(self, version: int, since: datetime, bookings: Sequence[Booking]) -> BookingIndex:
+        self._index, self._version, self._since = BookingIndex(self._zone, bookings), version, since
+        return self._index
+
+    def learn(self, before: int, after: int, bookings: Sequence[Booking]) -> None:
+        """A committed course's sessions: added when the index was still at `before`."""
+        if self._index is None or self._version != before:
+            return
+        for booking in bookings:
+            self._index.add(booking)
+        self._version = after
+
+    def forget(self) -> None:
+        self._index, self._version, self._since = None, None, None
+
+
 class SchedulingRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, known: KnownBookings | None = None) -> None:
         self._connection = connection
+        self._known = known
+        self._version_read: int | None = None
 
     async def lock_planning(self) -> None:
         """Change the plan one transaction at a time across all processes, until this one ends.
@@ -204,6 +244,35 @@ class SchedulingRepository:
             query = query.where(sessions.c.place_id.in_(sorted(place_ids)))
         rows = await self._connection.execute(query.order_by(sessions.c.start, sessions.c.id))
         return [_session(row) for row in rows]
+
+    async def booking_index(self, since: datetime, before: datetime) -> BookingIndex | list[Booking]:
+        """What is booked from `since` on: the process's index when it is current, else read.
+
+        Without `KnownBookings` (tests, tools), the bookings of [since, before) as a list.
+        """
+        if self._known is None:
+            return await self.bookings(since, before)
+        # Locked until commit: every other writer of `sessions` (its trigger raises the version)
+        # waits, so what this transaction adds is all that changes from this version on.
+        version = await self._booking_version(lock=True)
+        self._version_read = version
+        index = self._known.current(version, since)
+        if index is None:
+            index = self._known.replace(version, since, await self.bookings(since))
+        return index
+
+    async def after_adding(self, bookings: Sequence[Booking]) -> Callable[[], None]:
+        """What to tell the process's index once the course just added has committed (call it
+        after the commit only): its sessions, and the version they brought the bookings to."""
+        known, before = self._known, self._version_read
+        if known is None or before is None:
+            return lambda: None
+        after = await self._booking_version()
+        return lambda: known.learn(before, after, bookings)
+
+    async def _booking_version(self, *, lock: bool = False) -> int:
+        query = select(booking_version.c.version)
+        return int(await self._connection.scalar(query.with_for_update() if lock else query) or 0)
 
     async def bookings(self, since: datetime, before: datetime | None = None) -> list[Booking]:
         """Planned sessions that hold resources from `since` on (and start before `before`).

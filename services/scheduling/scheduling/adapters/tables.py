@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     Date,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     func,
@@ -101,4 +103,14 @@ measures = Table(
     Column("reason", String(500), nullable=False),
     Column("announced_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("lifted_from", Date, nullable=True),
+)
+
+# One row: raised by a trigger on every statement that changes `sessions` (migration 0004), so
+# that a process knows whether the bookings it keeps indexed are still those of the database.
+booking_version = Table(
+    "booking_version",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    CheckConstraint("id = 1", name="booking_version_one_row"),
 )

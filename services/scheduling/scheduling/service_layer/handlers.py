@@ -44,6 +44,7 @@ from ..adapters.repository import SchedulingRepository
 from ..domain import model
 from ..domain.model import CANCELLED, HELD, MEASURES, PAUSED, PLANNED, Course, CourseSession
 from ..domain.planner import (
+    Booking,
     Plan,
     PlannedSession,
     PlanRequest,
@@ -103,6 +104,7 @@ async def schedule_group(
         return
     plan = [(s, model.announce(s, resources, str(uuid.uuid4()), revision=0)) for s in outcome.sessions]
     await uow.repository.add_course(course_id, group, plan, membership_as_of)
+    uow.after_commit(await uow.repository.after_adding([_booking(request, s) for s in outcome.sessions]))
     sessions = [announced for _, announced in plan]
     log.info("group %s scheduled as course %s from %s", group.group_id, course_id, sessions[0].start)
     location, teacher = _where_and_who(sessions[0])
@@ -423,11 +425,28 @@ async def _plan(uow: Uow, request: PlanRequest, resources: Resources) -> Plan | 
     """Plan on what is free: around every planned session, and nowhere a measure closes."""
     # Only the weeks the search can look at: the cost does not grow with every session planned.
     first, last = days_searched(request, resources)
-    bookings = await uow.repository.bookings(
+    bookings = await uow.repository.booking_index(
         model.midnight(first, resources.zone), model.midnight(last + DAY, resources.zone)
     )
     measures = await uow.repository.measures()
     return plan_course(request, model.with_measures(resources, measures), bookings)
+
+
+def _booking(request: PlanRequest, planned: PlannedSession) -> Booking:
+    return Booking(
+        course_id=request.course_id,
+        course_type=request.course_type,
+        partner_ids=request.partner_ids,
+        place_id=planned.place_id,
+        room_id=planned.room_id,
+        teacher_id=planned.teacher_id,
+        volunteer_ids=frozenset(planned.volunteer_ids),
+        ipads=planned.ipads,
+        start=planned.start,
+        end=planned.end,
+        busy_from=planned.busy_from,
+        busy_until=planned.busy_until,
+    )
 
 
 async def _cancel(
