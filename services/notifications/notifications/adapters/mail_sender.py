@@ -53,6 +53,8 @@ MAX_MAIL_PAUSE = 300.0
 # mail again (with the same Message-ID), as after a crash of the first.
 CLAIM_LEASE = 600.0
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# About the most notices composed in one round (one transaction); a bigger batch is composed alone.
+NOTICES_PER_ROUND = 1000
 # Mails claimed at once by a process: after a crash these wait the lease, the others do not.
 CLAIM_SIZE = 10
 # Mails sent over one SMTP connection before a new one, and seconds it may idle in between
@@ -160,9 +162,9 @@ class MailSender(PollingWorker):
         aside in the same transaction.
         """
         async with self._engine.begin() as connection:
-            keys = (
-                await connection.scalars(
-                    select(notices.c.batch_key)
+            due = (
+                await connection.execute(
+                    select(notices.c.batch_key, func.count())
                     .where(notices.c.mail_id.is_(None), notices.c.compose_error.is_(None))
                     .group_by(notices.c.batch_key)
                     .having(batch_due_at <= self._clock.now())
@@ -170,8 +172,18 @@ class MailSender(PollingWorker):
                     .limit(self._batch_size)
                 )
             ).all()
-            if not keys:
+            if not due:
                 return 0
+            # A round holds its batches' notices and mails in memory: after a lockdown one
+            # batch (the coordinator's) can hold thousands, so a round stops at about
+            # `NOTICES_PER_ROUND` notices, and takes such a batch alone.
+            keys: list[str] = []
+            taken = 0
+            for key, count in due:
+                if keys and taken + count > NOTICES_PER_ROUND:
+                    break
+                keys.append(key)
+                taken += count
             keys = await self._answers_first(connection, keys)
             # Batches another process is composing hold their lock: left to it.
             locked = set(

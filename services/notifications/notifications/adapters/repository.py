@@ -55,26 +55,23 @@ def notice_rows(
     ]
 
 
-async def insert_notices(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> int:
-    """Keep notices for the sender in one statement; one that exists already (same key) is not
-    added again. Returns how many were added."""
-    if not rows:
-        return 0
-    result = await connection.execute(
-        insert(notices).values(list(rows)).on_conflict_do_nothing(index_elements=["notice_key"])
-    )
-    return result.rowcount
+async def insert_notices(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Keep notices for the sender; one that exists already (same key) is not added again.
+
+    Sent as one executemany: SQLAlchemy makes multi-row INSERTs of it from one cached statement
+    (a statement with the rows' values in it would be compiled anew for every batch).
+    """
+    if rows:
+        await connection.execute(
+            insert(notices).on_conflict_do_nothing(index_elements=["notice_key"]), list(rows)
+        )
 
 
 async def add_notices(
     connection: AsyncConnection, found: Sequence[Notice], windows: Mapping[Window, float], now: datetime
-) -> int:
+) -> None:
     """Keep notices for the sender now (the mail sender's refusal notices)."""
-    return await insert_notices(connection, notice_rows(found, windows, now))
-
-
-# Notices written per statement: well within PostgreSQL's 32,767 parameters (11 a row).
-NOTICES_PER_STATEMENT = 1000
+    await insert_notices(connection, notice_rows(found, windows, now))
 
 
 class NoticeRepository:
@@ -82,8 +79,8 @@ class NoticeRepository:
 
     A batch of events is one transaction: the groups it names are read in one statement
     (`load_groups`, or one by one when a handler asks first), their changes and the notices
-    are kept in memory and written by `write_changes` (one statement for the groups, one per
-    `NOTICES_PER_STATEMENT` notices) just before the commit. A later event of the batch sees
+    are kept in memory and written by `write_changes` (one executemany for the groups, one for
+    the notices) just before the commit. A later event of the batch sees
     what an earlier one learned of its group.
     """
 
@@ -154,14 +151,14 @@ class NoticeRepository:
                 group = self._groups[group_id]
                 assert group is not None
                 rows.append({"group_id": group_id, "staff": group["staff"], "known": group["known"]})
-            statement = insert(group_staff).values(rows)
+            statement = insert(group_staff)
             await self._connection.execute(
                 statement.on_conflict_do_update(
                     index_elements=["group_id"],
                     set_={"staff": statement.excluded.staff, "known": statement.excluded.known},
-                )
+                ),
+                rows,
             )
             self._changed_groups.clear()
         kept, self._notices = self._notices, []
-        for start in range(0, len(kept), NOTICES_PER_STATEMENT):
-            await insert_notices(self._connection, kept[start : start + NOTICES_PER_STATEMENT])
+        await insert_notices(self._connection, kept)
