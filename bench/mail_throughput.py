@@ -147,6 +147,7 @@ async def write_notices(engine: AsyncEngine, events: list[SessionCancelled], aud
             "payload": notice.payload,
             "created_at": created,
             "due_at": created + timedelta(minutes=1),
+            "deadline": created + timedelta(minutes=1),
         }
         for i, event in enumerate(events)
         for notice in notices_for(f"event-{i}", event, audience)

@@ -27,6 +27,7 @@ from .adapters.retention import mail_bodies, old_notices
 from .domain.notices import Audience, Window
 from .entrypoints.messaging import NOTIFIED, build_router
 from .service_layer import handlers
+from .service_layer.unit_of_work import NoticeUnitOfWork
 from .settings import Settings
 
 SERVICE = "notifications"
@@ -46,6 +47,14 @@ def audience(settings: Settings) -> Audience:
 
 def windows(settings: Settings) -> Mapping[Window, float]:
     return {"now": 0.0, "batch": settings.batch_window, "digest": settings.digest_window}
+
+
+def max_waits(settings: Settings) -> Mapping[Window, float]:
+    """How long a batch may wait at most after its first notice; `windows` for the kinds not here.
+
+    The batch window is a quiet period (it counts from a person's latest notice), bounded by this.
+    """
+    return {"batch": max(settings.batch_max_wait, settings.batch_window)}
 
 
 def mail_sender(settings: Settings, engine: AsyncEngine, clock: Clock) -> MailSender:
@@ -70,12 +79,12 @@ def mail_sender(settings: Settings, engine: AsyncEngine, clock: Clock) -> MailSe
 def unit_of_work(
     settings: Settings, engine: AsyncEngine, clock: Clock, relay: OutboxRelay
 ) -> UnitOfWork[NoticeRepository]:
-    batching = windows(settings)
+    batching, bounds = windows(settings), max_waits(settings)
 
     def repository(connection: AsyncConnection) -> NoticeRepository:
-        return NoticeRepository(connection, batching, clock)
+        return NoticeRepository(connection, batching, clock, bounds)
 
-    return UnitOfWork(engine, repository, relay.wake, clock=clock)
+    return NoticeUnitOfWork(engine, repository, relay.wake, clock=clock)
 
 
 def build_app(settings: Settings) -> FastStream:
@@ -103,6 +112,8 @@ def build_app(settings: Settings) -> FastStream:
         handlers={**dict.fromkeys(NOTIFIED, notify), **erasure.handlers_for(eraser, ["scheduling"])},
         unit_of_work=lambda: unit_of_work(settings, engine, clock, relay),
         build_router=build_router,
+        batch_key=handlers.batch_key,
+        prepare=handlers.prepare,
         workers=[
             sender,
             relay,

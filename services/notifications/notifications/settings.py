@@ -30,8 +30,11 @@ class Settings(ServiceSettings):
     timezone: str = "Europe/Amsterdam"
     # The library coordinator: groups, course dates, changes, problems and the rejection summary.
     coordinator_email: str = "taalhuis@bibliotheekgouda.nl"
-    # Seconds that changes and referral answers to one person are collected into one e-mail.
+    # Changes and referral answers to one person are collected into one e-mail until no new one
+    # came for `batch_window` seconds (a quiet period), but never longer than `batch_max_wait`
+    # seconds after the first (a lockdown's notices arrive over minutes).
     batch_window: float = 60.0
+    batch_max_wait: float = 300.0
     # Seconds that rejected referrals are collected into the coordinator's summary (a day).
     digest_window: float = 86400.0
     # For referral answers that name no contact person (an unknown partner, older events): partner

@@ -70,6 +70,7 @@ async def test_an_old_course_leaves_no_people_in_notifications(engine: AsyncEngi
                 payload={"course": {"group_id": "group-course-1"}, "employees": c.GEMIVA_NAMES},
                 created_at=func.now() - 60 * DAY,
                 due_at=func.now() - 60 * DAY,
+                deadline=func.now() - 60 * DAY,
                 compose_error="TemplateError",
             )
         )

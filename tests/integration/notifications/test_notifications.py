@@ -25,10 +25,10 @@ from notifications.domain.notices import Audience, Window
 from notifications.entrypoints.mailview import show
 from notifications.entrypoints.messaging import CONSUMES
 from notifications.service_layer.handlers import notify
+from notifications.service_layer.unit_of_work import NoticeUnitOfWork
 from notifications.settings import Settings
 from taalhuis_shared.clock import Clock
 from taalhuis_shared.events import ContactPerson, EventData
-from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from tests.support.broker import Namespace, publish
 from tests.support.handling import handle as handle_event
 from tests.support.mime import (
@@ -53,11 +53,11 @@ ANY_EVENT: Any = Annotated[Union[tuple(CONSUMES)], Field(discriminator="type")] 
 ENVELOPE: TypeAdapter[Any] = TypeAdapter(ANY_EVENT)
 
 
-def unit_of_work(engine: AsyncEngine) -> UnitOfWork[NoticeRepository]:
+def unit_of_work(engine: AsyncEngine) -> NoticeUnitOfWork:
     def repository(connection: AsyncConnection) -> NoticeRepository:
         return NoticeRepository(connection, WINDOWS, Clock())
 
-    return UnitOfWork(engine, repository)
+    return NoticeUnitOfWork(engine, repository)
 
 
 async def handle(engine: AsyncEngine, data: EventData | dict[str, Any]) -> dict[str, Any]:
@@ -179,7 +179,7 @@ async def test_the_answer_to_a_referral_goes_before_the_mail_that_places_the_emp
 
     for data in [c.accepted(1), c.group_filled()]:
         await handle_event(
-            notify, ENVELOPE.validate_python(c.event(data)), UnitOfWork(engine, repository), AUDIENCE
+            notify, ENVELOPE.validate_python(c.event(data)), NoticeUnitOfWork(engine, repository), AUDIENCE
         )
     # The answer waits an hour for others; the group mail is due now and takes it along.
     await deliver(engine, smtp)

@@ -6,9 +6,11 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from scheduling.domain.planner import Resources
+from scheduling.service_layer import handlers
 from scheduling.service_layer.handlers import announce_measures, lift_measures, schedule_group
 from taalhuis_shared.events import CourseResumedV1, SessionCancelledV1, SessionRescheduledV1
 from tests.support.handling import handle
@@ -223,3 +225,37 @@ async def test_a_measure_whose_end_has_passed_does_not_keep_a_course_paused(
 
     assert (await course_rows(engine))["group-1"].status == "planned"
     assert len(await published(engine, "CourseResumed")) == 1
+
+
+async def test_a_measure_over_several_rounds_publishes_each_course_whole_in_order_of_its_first_session(
+    uow: NewUnitOfWork, engine: AsyncEngine, resources: Resources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lockdown is applied `COURSES_PER_ROUND` courses at a time: here one, so three rounds."""
+    monkeypatch.setattr(handlers, "COURSES_PER_ROUND", 1)
+    await plan_three_courses(uow, resources)
+    scheduled = len(await published(engine))
+    first_day = min(local_day(row.start) for row in await session_rows(engine))
+
+    await handle(
+        announce_measures, measures_announced("lockdown", from_date=first_day), uow(), resources, NOW
+    )
+
+    rows = await session_rows(engine)
+    assert {row.status for row in rows} == {"cancelled"}
+    assert {row.status for row in (await course_rows(engine)).values()} == {"paused"}
+    events = (await published(engine))[scheduled:]
+    assert [e["type"] for e in events[-1:]] == ["MeasuresApplied"]
+    assert events[-1]["data"]["sessions_cancelled"] == len(rows) == 15
+    assert events[-1]["data"]["courses_paused"] == 3
+    # Per course its cancellations in date order, then its pause; courses by their first session.
+    starts = {row.id: row.start for row in rows}
+    runs: list[tuple[str, list[str], list[Any]]] = []  # course, event types, cancelled sessions' starts
+    for event in events[:-1]:
+        if not runs or runs[-1][0] != event["data"]["course_id"]:
+            runs.append((event["data"]["course_id"], [], []))
+        runs[-1][1].append(event["type"])
+        if event["type"] == "SessionCancelled":
+            runs[-1][2].append(starts[event["data"]["session"]["session_id"]])
+    assert [types for _, types, _ in runs] == [["SessionCancelled"] * 5 + ["CoursePaused"]] * 3
+    assert all(cancelled == sorted(cancelled) for _, _, cancelled in runs)
+    assert [cancelled[0] for _, _, cancelled in runs] == sorted(cancelled[0] for _, _, cancelled in runs)

@@ -1,8 +1,9 @@
 """The mail sender: composes due batches of notices into mails, sends them over SMTP, retries.
 
-Composing: a batch (one recipient, one kind of mail) is due once its oldest notice has waited its
-window. Its mail is written in the same transaction that marks the notices composed, with a
-Message-ID made from the notices, so a batch becomes exactly one mail. An advisory lock per
+Composing: a batch (one recipient, one kind of mail) is due once its latest notice has waited
+its window, or its oldest notice its deadline. Its mail is written in the same transaction that
+marks the notices composed, with a Message-ID made from the notices, so a batch becomes exactly
+one mail. An advisory lock per
 batch keeps two processes from composing the same batch. A round of due batches shares one
 transaction and a handful of statements (a lockdown gives thousands of batches at once).
 
@@ -41,7 +42,7 @@ from taalhuis_shared.messaging.polling import PollingWorker
 from ..domain.mails import as_email, bare_address, compose, domain_of
 from ..domain.notices import Audience, Notice, Window, refused_notice
 from .repository import add_notices
-from .tables import mails, notices
+from .tables import batch_due_at, mails, notices
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ MAX_MAIL_PAUSE = 300.0
 # mail again (with the same Message-ID), as after a crash of the first.
 CLAIM_LEASE = 600.0
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# About the most notices composed in one round (one transaction); a bigger batch is composed alone.
+NOTICES_PER_ROUND = 1000
 # Mails claimed at once by a process: after a crash these wait the lease, the others do not.
 CLAIM_SIZE = 10
 # Mails sent over one SMTP connection before a new one, and seconds it may idle in between
@@ -147,7 +150,11 @@ class MailSender(PollingWorker):
         return outcome
 
     async def compose_due(self) -> int:
-        """Compose every batch whose oldest notice has waited its window; returns how many.
+        """Compose every batch that is due (`tables.batch_due_at`); returns how many.
+
+        A batch is due once no notice joined it for its window (a quiet period: a lockdown's
+        notices to one person arrive over minutes and become one mail), or once its oldest
+        notice's deadline (`BATCH_MAX_WAIT`) has come, whichever is first.
 
         Up to a round of due batches in one transaction, with a few statements for all of them:
         the batches' advisory locks, their notices, the mails (inserted in order, so an answer's
@@ -155,18 +162,28 @@ class MailSender(PollingWorker):
         aside in the same transaction.
         """
         async with self._engine.begin() as connection:
-            keys = (
-                await connection.scalars(
-                    select(notices.c.batch_key)
+            due = (
+                await connection.execute(
+                    select(notices.c.batch_key, func.count())
                     .where(notices.c.mail_id.is_(None), notices.c.compose_error.is_(None))
                     .group_by(notices.c.batch_key)
-                    .having(func.min(notices.c.due_at) <= self._clock.now())
-                    .order_by(func.min(notices.c.due_at))
+                    .having(batch_due_at <= self._clock.now())
+                    .order_by(batch_due_at)
                     .limit(self._batch_size)
                 )
             ).all()
-            if not keys:
+            if not due:
                 return 0
+            # A round holds its batches' notices and mails in memory: after a lockdown one
+            # batch (the coordinator's) can hold thousands, so a round stops at about
+            # `NOTICES_PER_ROUND` notices, and takes such a batch alone.
+            keys: list[str] = []
+            taken = 0
+            for key, count in due:
+                if keys and taken + count > NOTICES_PER_ROUND:
+                    break
+                keys.append(key)
+                taken += count
             keys = await self._answers_first(connection, keys)
             # Batches another process is composing hold their lock: left to it.
             locked = set(
@@ -294,10 +311,14 @@ class MailSender(PollingWorker):
 
     async def _wake_at_next_batch(self) -> None:
         """Run again when the next batch is due, however long the poll interval is."""
+        pending = (
+            select(batch_due_at.label("due_at"))
+            .where(notices.c.mail_id.is_(None), notices.c.compose_error.is_(None))
+            .group_by(notices.c.batch_key)
+            .subquery()
+        )
         async with self._engine.connect() as connection:
-            due = await connection.scalar(
-                select(func.min(notices.c.due_at)).where(notices.c.mail_id.is_(None))
-            )
+            due = await connection.scalar(select(func.min(pending.c.due_at)))
         if self._next_batch is not None:
             self._next_batch.cancel()
             self._next_batch = None

@@ -64,14 +64,22 @@ notices = Table(
     Column("recipient_name", String(300), nullable=True),
     Column("payload", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    # The batch is composed once its earliest due_at has passed.
+    # When the notice's window ends; for batched kinds counted from the notice itself, a quiet
+    # period: the batch is composed once the due_at of its latest notice has passed...
     Column("due_at", DateTime(timezone=True), nullable=False),
+    # ...or once the deadline of its oldest notice has (BATCH_MAX_WAIT; for the other kinds the
+    # same as due_at), so that a stream of notices cannot hold a batch back for ever.
+    Column("deadline", DateTime(timezone=True), nullable=False),
     Column("mail_id", BigInteger, ForeignKey("mails.id"), nullable=True),
     # Set when the batch could not be composed (a template or address error): kept, not retried,
     # shown by the mail view, so that one bad batch does not stop all other mail.
     Column("compose_error", Text, nullable=True),
     Index("pending_notices", "batch_key", "due_at", postgresql_where=text("mail_id IS NULL")),
 )
+
+# When a batch (the pending notices of one batch key, grouped) is composed: once its latest
+# notice is due (the quiet period passed) or its oldest notice's deadline has come.
+batch_due_at = func.least(func.max(notices.c.due_at), func.min(notices.c.deadline))
 
 # The staff of each group's course, from CourseScheduled: GroupChanged names no teacher. And
 # what names the group in a mail and numbers its sessions (`domain.groups`), from every event.

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, exists, func, insert, or_, select, text, update
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -135,6 +135,11 @@ class SchedulingRepository:
         row = (await self._connection.execute(select(courses).where(courses.c.id == course_id))).one()
         return _course(row)
 
+    async def courses(self, course_ids: Sequence[str]) -> dict[str, Course]:
+        """Several courses by id, in one statement."""
+        rows = await self._connection.execute(select(courses).where(courses.c.id.in_(list(course_ids))))
+        return {row.id: _course(row) for row in rows}
+
     async def course_of_group(self, group_id: str) -> Course | None:
         row = (await self._connection.execute(select(courses).where(courses.c.group_id == group_id))).first()
         return None if row is None else _course(row)
@@ -234,14 +239,17 @@ class SchedulingRepository:
         return [_session(row) for row in rows]
 
     async def planned_sessions(
-        self, since: datetime, before: datetime | None = None, place_ids: frozenset[str] = frozenset()
+        self,
+        since: datetime,
+        before: datetime | None = None,
+        place_ids: frozenset[str] = frozenset(),
+        course_ids: Sequence[str] | None = None,
     ) -> list[CourseSession]:
-        """Planned sessions starting in [since, before), at these places (empty: anywhere)."""
-        query = select(sessions).where(sessions.c.status == PLANNED, sessions.c.start >= since)
-        if before is not None:
-            query = query.where(sessions.c.start < before)
-        if place_ids:
-            query = query.where(sessions.c.place_id.in_(sorted(place_ids)))
+        """Planned sessions starting in [since, before), at these places (empty: anywhere), of
+        these courses (None: of any), in order of start."""
+        query = _planned(select(sessions), since, before, place_ids)
+        if course_ids is not None:
+            query = query.where(sessions.c.course_id.in_(list(course_ids)))
         rows = await self._connection.execute(query.order_by(sessions.c.start, sessions.c.id))
         return [_session(row) for row in rows]
 
@@ -273,6 +281,15 @@ class SchedulingRepository:
     async def _booking_version(self, *, lock: bool = False) -> int:
         query = select(booking_version.c.version)
         return int(await self._connection.scalar(query.with_for_update() if lock else query) or 0)
+
+    async def courses_with_planned_sessions(
+        self, since: datetime, before: datetime | None = None, place_ids: frozenset[str] = frozenset()
+    ) -> list[str]:
+        """The ids of the courses with planned sessions as `planned_sessions` finds them, each once,
+        in the order of their first such session; only ids are read, not the sessions."""
+        query = _planned(select(sessions.c.course_id), since, before, place_ids)
+        rows = await self._connection.scalars(query.order_by(sessions.c.start, sessions.c.id))
+        return list(dict.fromkeys(rows))
 
     async def bookings(self, since: datetime, before: datetime | None = None) -> list[Booking]:
         """Planned sessions that hold resources from `since` on (and start before `before`).
@@ -325,6 +342,43 @@ class SchedulingRepository:
                 announced=announced.model_dump(mode="json"),
             )
         )
+
+    async def cancel_many(self, cancelled: Sequence[tuple[str, str, str | None, Session]]) -> None:
+        """`cancel` for several sessions (id, reason code, measure, as announced) in one statement."""
+        if not cancelled:
+            return
+        await self._connection.execute(
+            update(sessions)
+            .where(sessions.c.id == bindparam("session"))
+            .values(
+                status=CANCELLED,
+                revision=bindparam("new_revision"),
+                cancel_reason=bindparam("reason"),
+                measure_id=bindparam("measure"),
+                announced=bindparam("new_announced", type_=sessions.c.announced.type),
+            ),
+            [
+                {
+                    "session": session_id,
+                    "new_revision": announced.revision,
+                    "reason": reason_code,
+                    "measure": measure_id,
+                    "new_announced": announced.model_dump(mode="json"),
+                }
+                for session_id, reason_code, measure_id, announced in cancelled
+            ],
+        )
+
+    async def set_statuses(
+        self, course_ids: Sequence[str], status: str, paused_by: str | None = None
+    ) -> None:
+        """`set_status` for several courses, in one statement."""
+        if course_ids:
+            await self._connection.execute(
+                update(courses)
+                .where(courses.c.id.in_(list(course_ids)))
+                .values(status=status, paused_by=paused_by)
+            )
 
     async def replan(self, session_id: str, planned: PlannedSession, announced: Session) -> None:
         """The session takes place again, at its new time and with its new resources."""
@@ -417,6 +471,16 @@ def _course(row: Any) -> Course:
         teacher_id=row.teacher_id,
         place_id=row.place_id,
     )
+
+
+def _planned(query: Any, since: datetime, before: datetime | None, place_ids: frozenset[str]) -> Any:
+    """`query` narrowed to planned sessions starting in [since, before) at these places (empty: any)."""
+    query = query.where(sessions.c.status == PLANNED, sessions.c.start >= since)
+    if before is not None:
+        query = query.where(sessions.c.start < before)
+    if place_ids:
+        query = query.where(sessions.c.place_id.in_(sorted(place_ids)))
+    return query
 
 
 def _session(row: Any) -> CourseSession:

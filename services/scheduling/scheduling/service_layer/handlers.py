@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 
 SOURCE = "urn:taalhuis:scheduling"
 DAY = timedelta(days=1)
+# Courses a measure stops that are handled (read, cancelled, their events written) at a time.
+COURSES_PER_ROUND = 100
 Uow = UnitOfWork[SchedulingRepository]
 
 
@@ -150,21 +152,32 @@ async def announce_measures(
     )
     zone = resources.zone
     until = None if measure.until_date is None else model.midnight(measure.until_date + DAY, zone)
-    stopped: dict[str, list[CourseSession]] = {}
     # Sessions that have already begun are not cancelled, even when the measure starts today.
     since = max(model.midnight(measure.from_date, zone), now)
-    for session in await uow.repository.planned_sessions(since, until, measure.place_ids(resources)):
-        stopped.setdefault(session.course_id, []).append(session)
-    paused = 0
-    for course_id, sessions in stopped.items():
-        paused += await _pause(uow, await uow.repository.course(course_id), sessions, measure)
+    places = measure.place_ids(resources)
+    # A lockdown stops thousands of courses: they are handled `COURSES_PER_ROUND` at a time (their
+    # sessions read, cancelled, and their events written to the outbox), so that memory follows
+    # a round, not the measure. Everything stays one transaction and the events keep their order.
+    course_ids = await uow.repository.courses_with_planned_sessions(since, until, places)
+    cancelled = paused = 0
+    for start in range(0, len(course_ids), COURSES_PER_ROUND):
+        round_ids = course_ids[start : start + COURSES_PER_ROUND]
+        stopped: dict[str, list[CourseSession]] = {course_id: [] for course_id in round_ids}
+        for session in await uow.repository.planned_sessions(since, until, places, round_ids):
+            stopped[session.course_id].append(session)
+        found = await uow.repository.courses(round_ids)
+        paused += await _pause(
+            uow, [(found[course_id], stopped[course_id]) for course_id in round_ids], measure
+        )
+        cancelled += sum(len(sessions) for sessions in stopped.values())
+        await _write_out(uow)
     await _applied(
         uow,
         MeasuresApplied(
             measure_id=measure.id,
             action="announced",
             outcome="applied",
-            sessions_cancelled=sum(len(sessions) for sessions in stopped.values()),
+            sessions_cancelled=cancelled,
             courses_paused=paused,
         ),
     )
@@ -172,25 +185,48 @@ async def announce_measures(
         "measure %s from %s: %d sessions of %d courses cancelled",
         measure.id,
         measure.from_date,
-        sum(len(sessions) for sessions in stopped.values()),
-        len(stopped),
+        cancelled,
+        len(course_ids),
     )
 
 
-async def _pause(uow: Uow, course: Course, sessions: list[CourseSession], measure: model.Measure) -> int:
-    """Cancel the sessions and pause the course: 1 when this paused it, 0 when it was paused."""
-    for session in sessions:
-        await _cancel(uow, course, session, MEASURES, measure.reason, measure.id)
-    if course.status != PLANNED:
-        return 0  # paused already: the measure that paused it says when it continues
-    await uow.repository.set_status(course.id, PAUSED, paused_by=measure.id)
-    about = _about(course, sessions[0].announced)
-    del about["participants"]  # the pause speaks to staff and contacts; the group stays as it is
-    paused = CoursePaused(
-        **about, measure_id=measure.id, reason=measure.reason, sessions_remaining=len(sessions)
-    )
-    await _announce(uow, course, paused)
-    return 1
+async def _pause(uow: Uow, stopped: list[tuple[Course, list[CourseSession]]], measure: model.Measure) -> int:
+    """Cancel the sessions and pause the courses: returns how many this paused (not paused before).
+
+    The sessions' and courses' rows are written in one statement each; the events in the order
+    of the courses, each course's cancellations before its pause.
+    """
+    cancellations: list[tuple[str, str, str | None, Session]] = []
+    pausing: list[str] = []
+    for course, sessions in stopped:
+        for session in sessions:
+            announced, cancelled = _cancellation(course, session, MEASURES, measure.reason, measure.id)
+            cancellations.append((session.id, MEASURES, measure.id, announced))
+            await _announce(uow, course, cancelled)
+        if course.status != PLANNED:
+            continue  # paused already: the measure that paused it says when it continues
+        pausing.append(course.id)
+        about = _about(course, sessions[0].announced)
+        del about["participants"]  # the pause speaks to staff and contacts; the group stays as it is
+        paused = CoursePaused(
+            **about, measure_id=measure.id, reason=measure.reason, sessions_remaining=len(sessions)
+        )
+        await _announce(uow, course, paused)
+    await uow.repository.cancel_many(cancellations)
+    await uow.repository.set_statuses(pausing, PAUSED, paused_by=measure.id)
+    return len(pausing)
+
+
+async def _write_out(uow: Uow) -> None:
+    """Write the events published so far to the outbox now, and let go of them.
+
+    The outbox rows stay in the transaction (they commit or roll back with it). The unit of work
+    also keeps each handled event's published events (`Handled.published`, which enrolment's
+    counting reads); nothing in scheduling reads them, so they are let go with the rows.
+    """
+    await uow.flush()
+    for handled in uow.handled:
+        handled.published.clear()
 
 
 async def _applied(uow: Uow, applied: MeasuresApplied) -> None:
@@ -449,12 +485,11 @@ def _booking(request: PlanRequest, planned: PlannedSession) -> Booking:
     )
 
 
-async def _cancel(
-    uow: Uow, course: Course, session: CourseSession, reason_code: str, reason: str, measure_id: str | None
-) -> CourseSession:
-    revision = session.revision + 1
-    announced = session.announced.model_copy(update={"revision": revision})
-    await uow.repository.cancel(session.id, reason_code, measure_id, announced)
+def _cancellation(
+    course: Course, session: CourseSession, reason_code: str, reason: str, measure_id: str | None
+) -> tuple[Session, SessionCancelled]:
+    """The session as announced once cancelled (a higher revision), and the event that says so."""
+    announced = session.announced.model_copy(update={"revision": session.revision + 1})
     cancelled = SessionCancelled(
         **_about(course, announced),
         session=announced,
@@ -462,11 +497,19 @@ async def _cancel(
         reason=reason,
         measure_id=measure_id,
     )
+    return announced, cancelled
+
+
+async def _cancel(
+    uow: Uow, course: Course, session: CourseSession, reason_code: str, reason: str, measure_id: str | None
+) -> CourseSession:
+    announced, cancelled = _cancellation(course, session, reason_code, reason, measure_id)
+    await uow.repository.cancel(session.id, reason_code, measure_id, announced)
     await _announce(uow, course, cancelled)
     return dataclasses.replace(
         session,
         status=CANCELLED,
-        revision=revision,
+        revision=announced.revision,
         cancel_reason=reason_code,
         measure_id=measure_id,
         announced=announced,
