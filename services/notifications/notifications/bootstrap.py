@@ -82,7 +82,7 @@ def unit_of_work(
     batching, bounds = windows(settings), max_waits(settings)
 
     def repository(connection: AsyncConnection) -> NoticeRepository:
-        return NoticeRepository(connection, batching, clock, bounds)
+        return NoticeRepository(connection, batching, clock, bounds, settings.measure_max_wait)
 
     return NoticeUnitOfWork(engine, repository, relay.wake, clock=clock)
 

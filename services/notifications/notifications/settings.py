@@ -35,6 +35,9 @@ class Settings(ServiceSettings):
     # seconds after the first (a lockdown's notices arrive over minutes).
     batch_window: float = 60.0
     batch_max_wait: float = 300.0
+    # A measure's notices wait for scheduling's MeasuresApplied (one mail per person however long
+    # the lockdown's events take), but never longer than this many seconds.
+    measure_max_wait: float = 3600.0
     # Seconds that rejected referrals are collected into the coordinator's summary (a day).
     digest_window: float = 86400.0
     # For referral answers that name no contact person (an unknown partner, older events): partner

@@ -1,4 +1,5 @@
-"""One mail per person when a measure's notices arrive over minutes: the window is a quiet period.
+"""One mail per person when notices arrive over minutes: the window is a quiet period, and a
+measure's notices wait for the measure's summary.
 
 Against PostgreSQL, with the mail sender and an SMTP sink. The handlers and the sender share a
 clock that the test moves, so minutes pass without waiting for them.
@@ -71,7 +72,7 @@ async def test_notices_within_the_quiet_period_of_each_other_become_one_mail_per
     clock = Clock()
     # A measure's cancellations reach notifications over two minutes, each within a minute of the last.
     for week, seconds in enumerate([0.0, 50.0, 100.0]):
-        await handle_at(engine, clock, seconds, c.cancelled(week))
+        await handle_at(engine, clock, seconds, c.cancelled(week, measure_id=None))
 
     # Counted from the first notice the window would have closed at 60 s, before the third came.
     assert await composed_at(engine, clock, 159.0) == 0
@@ -89,7 +90,7 @@ async def test_a_stream_of_notices_waits_no_longer_than_the_max_wait_after_the_f
     clock = Clock()
     # A new cancellation every 50 s: the quiet period never passes.
     for n in range(7):
-        await handle_at(engine, clock, 50.0 * n, c.cancelled(n % 5, course_id=f"course-{n}"))
+        await handle_at(engine, clock, 50.0 * n, c.cancelled(n % 5, course_id=f"course-{n}", measure_id=None))
 
     assert await composed_at(engine, clock, MAX_WAIT - 1) == 0
     assert await composed_at(engine, clock, MAX_WAIT + 1) == len(EVERYONE)
@@ -99,6 +100,48 @@ async def test_a_stream_of_notices_waits_no_longer_than_the_max_wait_after_the_f
     assert Counter(m["X-Envelope-To"] for m in smtp.mailbox.messages) == Counter(EVERYONE)
     [teacher] = smtp.mailbox.to(c.TEACHER)
     assert len(re.findall(r"- Les \d: dinsdag", text_part(teacher))) == 7
+
+
+STAFF_AND_CONTACTS = [*STAFF, *CONTACTS]
+
+
+async def test_a_measures_notices_wait_for_its_summary_however_long_its_events_take(
+    engine: AsyncEngine, smtp: SmtpServer
+) -> None:
+    clock = Clock()
+    # A lockdown's events reach notifications over ten minutes: past the quiet period and the
+    # max wait between one person's notices.
+    for week, seconds in enumerate([0.0, 200.0, 400.0, 600.0]):
+        await handle_at(engine, clock, seconds, c.cancelled(week, course_id=f"course-{week}"))
+    assert await composed_at(engine, clock, 700.0) == 0
+
+    # Scheduling's summary comes after the measure's last event: the coordinator's mail goes now;
+    # the others wait one quiet period for events of the measure still in other batches' hands.
+    await handle_at(engine, clock, 700.0, c.measures_applied())
+    assert await composed_at(engine, clock, 701.0) == 1
+    await handle_at(engine, clock, 720.0, c.cancelled(4, course_id="course-4"))
+    assert await composed_at(engine, clock, 700.0 + QUIET + 1) == 0  # the last one came at 720
+    assert await composed_at(engine, clock, 720.0 + QUIET + 1) == len(STAFF_AND_CONTACTS)
+    await deliver(engine, smtp)
+
+    assert Counter(m["X-Envelope-To"] for m in smtp.mailbox.messages) == Counter(EVERYONE)
+    [teacher] = smtp.mailbox.to(c.TEACHER)
+    assert len(re.findall(r"- Les \d: dinsdag", text_part(teacher))) == 5
+    [summary] = smtp.mailbox.to(c.COORDINATOR)
+    assert "De maatregel m-1 is uitgevoerd." in text_part(summary)
+
+
+async def test_a_measures_notices_go_at_the_measure_max_wait_when_no_summary_comes(
+    engine: AsyncEngine, smtp: SmtpServer
+) -> None:
+    clock = Clock()
+    await handle_at(engine, clock, 0.0, c.cancelled(0))
+    await handle_at(engine, clock, 0.0, c.measures_applied(measure_id="another"))  # not this one's
+
+    assert await composed_at(engine, clock, 3599.0) == 1  # the other measure's summary only
+    assert await composed_at(engine, clock, 3601.0) == len(STAFF_AND_CONTACTS)
+    await deliver(engine, smtp)
+    assert Counter(m["X-Envelope-To"] for m in smtp.mailbox.messages) == Counter(EVERYONE)
 
 
 async def test_a_batch_of_events_of_one_group_is_handled_as_one_at_a_time_would_be(

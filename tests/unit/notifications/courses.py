@@ -6,7 +6,7 @@ The sessions are in a neighbourhood centre: a room, a volunteer, iPads to bring,
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from taalhuis_shared.events import (
     CoursePaused,
@@ -17,6 +17,7 @@ from taalhuis_shared.events import (
     GroupChanged,
     GroupFilled,
     GroupUnschedulable,
+    MeasuresApplied,
     ReferralAccepted,
     ReferralRejected,
     SessionCancelled,
@@ -100,16 +101,36 @@ def event(data: EventData, source: str = "urn:taalhuis:scheduling") -> dict[str,
 
 
 def cancelled(
-    week: int, course_id: str = "course-1", teacher: str = TEACHER, revision: int = 1
+    week: int,
+    course_id: str = "course-1",
+    teacher: str = TEACHER,
+    revision: int = 1,
+    measure_id: str | None = "m-1",
 ) -> SessionCancelled:
+    """A session cancelled by measure `m-1`, or by the coordinator alone (teacher ill) without one."""
     return SessionCancelled.model_validate(
         {
             **common(course_id, teacher),
             "session": session(week, course_id=course_id, revision=revision),
-            "reason_code": "measures",
+            "reason_code": "measures" if measure_id else "teacher-ill",
             "reason": "De coronamaatregelen gelden ook hier.",
-            "measure_id": "m-1",
+            "measure_id": measure_id,
         }
+    )
+
+
+def measures_applied(
+    action: Literal["announced", "lifted"] = "announced",
+    measure_id: str = "m-1",
+    outcome: Literal["applied", "known-already", "unknown-measure"] = "applied",
+) -> MeasuresApplied:
+    """Scheduling's summary of measure `m-1`: announced, 15 sessions of 3 courses (or lifted: 3)."""
+    if action == "announced":
+        return MeasuresApplied(
+            measure_id=measure_id, action=action, outcome=outcome, sessions_cancelled=15, courses_paused=3
+        )
+    return MeasuresApplied(
+        measure_id=measure_id, action=action, outcome=outcome, courses_resumed=2, courses_still_paused=1
     )
 
 

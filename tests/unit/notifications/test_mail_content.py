@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from notifications.domain import mails
-from notifications.domain.notices import Audience, Language, Notice, notices_for
+from notifications.domain.notices import Audience, Language, Notice, hold_of, notices_for
 from taalhuis_shared.events import ContactPerson, EventData
 from tests.support.mime import calendars, events_of, html_part, text_part
 
@@ -55,9 +55,14 @@ def received(found: list[Notice]) -> dict[str, EmailMessage]:
         (c.rejected(1), {c.PROMEN["email"]: "contact", **COORDINATOR}),
         (c.group_filled(), {**CONTACTS, **COORDINATOR}),
         (c.course(), {**STAFF, **CONTACTS, **COORDINATOR}),
-        (c.cancelled(0), {**STAFF, **CONTACTS, **COORDINATOR}),
-        (c.paused(), {c.TEACHER: "staff", **CONTACTS, **COORDINATOR}),
-        (c.resumed(), {**STAFF, **CONTACTS, **COORDINATOR}),
+        # A measure's cancellations, pauses and resumes: the coordinator gets the summary instead.
+        (c.cancelled(0), {**STAFF, **CONTACTS}),
+        (c.paused(), {c.TEACHER: "staff", **CONTACTS}),
+        (c.resumed(), {**STAFF, **CONTACTS}),
+        (c.measures_applied(), COORDINATOR),
+        (c.measures_applied("lifted"), COORDINATOR),
+        (c.measures_applied(outcome="known-already"), {}),
+        (c.cancelled(0, measure_id=None), {**STAFF, **CONTACTS, **COORDINATOR}),
         (c.rescheduled(1), {**STAFF, **CONTACTS, **COORDINATOR}),
         (c.unschedulable(), COORDINATOR),
         (c.group_changed(), CONTACTS),  # staff too, once the group's course is known (integration test)
@@ -66,6 +71,39 @@ def received(found: list[Notice]) -> dict[str, EmailMessage]:
 )
 def test_who_is_told(data: EventData, expected: dict[str, str]) -> None:
     assert {n.recipient: n.role for n in notices(data)} == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "hold"),
+    [
+        (c.cancelled(0), "m-1/announced"),
+        (c.paused(), "m-1/announced"),
+        (c.cancelled(0, measure_id=None), None),
+        (c.resumed(), None),
+        (c.course(), None),
+        (c.measures_applied(), None),  # the summary goes at once; it releases the hold
+    ],
+    ids=lambda value: type(value).__name__ if not isinstance(value, str | None) else "",
+)
+def test_a_measures_notices_are_held_for_its_summary(data: EventData, hold: str | None) -> None:
+    found = notices(data)
+    assert found
+    assert {n.held_for for n in found} == {hold}
+    assert hold_of(c.measures_applied()) == "m-1/announced"
+    assert hold_of(c.measures_applied("lifted")) is None
+
+
+def test_the_coordinators_summary_of_a_measure_counts_what_changed() -> None:
+    announced = text_part(received(notices(c.measures_applied()))[c.COORDINATOR])
+    assert "De maatregel m-1 is uitgevoerd." in announced
+    assert "15 lessen gaan niet door." in announced
+    assert "3 cursussen staan stil." in announced
+    lifted = text_part(received(notices(c.measures_applied("lifted")))[c.COORDINATOR])
+    assert "2 cursussen beginnen weer, met nieuwe data." in lifted
+    assert "1 cursus staat nog stil" in lifted
+    unknown = received(notices(c.measures_applied("lifted", outcome="unknown-measure")))[c.COORDINATOR]
+    assert "is niet bekend" in text_part(unknown) and "beginnen weer" not in text_part(unknown)
+    assert str(unknown["Subject"]) == "Maatregelen: wat er verandert"
 
 
 def test_a_partner_without_a_known_contact_hears_nothing_of_a_referral() -> None:

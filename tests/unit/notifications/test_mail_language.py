@@ -107,6 +107,14 @@ CASES = [
         ("kan niet worden ingepland.", "Er is geen docent vrij op dinsdag."),
     ),
     Case(
+        "measure",
+        c.COORDINATOR,
+        lambda a: notices(c.measures_applied(), audience=a),
+        "Measures: what has changed",
+        ("The measure m-1 has been carried out.", "15 sessions are cancelled.", "3 courses are paused."),
+        ("De maatregel m-1 is uitgevoerd.",),
+    ),
+    Case(
         "refused",
         c.COORDINATOR,
         refused,

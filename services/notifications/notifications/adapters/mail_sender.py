@@ -42,7 +42,7 @@ from taalhuis_shared.messaging.polling import PollingWorker
 from ..domain.mails import as_email, bare_address, compose, domain_of
 from ..domain.notices import Audience, Notice, Window, refused_notice
 from .repository import add_notices
-from .tables import batch_due_at, mails, notices
+from .tables import batch_due_at, mails, notices, pending_batches
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,8 @@ class MailSender(PollingWorker):
 
         A batch is due once no notice joined it for its window (a quiet period: a lockdown's
         notices to one person arrive over minutes and become one mail), or once its oldest
-        notice's deadline (`BATCH_MAX_WAIT`) has come, whichever is first.
+        notice's deadline (`BATCH_MAX_WAIT`) has come, whichever is first. A batch with notices
+        held for a measure waits for the measure's release (`tables.measure_releases`).
 
         Up to a round of due batches in one transaction, with a few statements for all of them:
         the batches' advisory locks, their notices, the mails (inserted in order, so an answer's
@@ -164,9 +165,7 @@ class MailSender(PollingWorker):
         async with self._engine.begin() as connection:
             due = (
                 await connection.execute(
-                    select(notices.c.batch_key, func.count())
-                    .where(notices.c.mail_id.is_(None), notices.c.compose_error.is_(None))
-                    .group_by(notices.c.batch_key)
+                    pending_batches(notices.c.batch_key, func.count())
                     .having(batch_due_at <= self._clock.now())
                     .order_by(batch_due_at)
                     .limit(self._batch_size)
@@ -311,12 +310,7 @@ class MailSender(PollingWorker):
 
     async def _wake_at_next_batch(self) -> None:
         """Run again when the next batch is due, however long the poll interval is."""
-        pending = (
-            select(batch_due_at.label("due_at"))
-            .where(notices.c.mail_id.is_(None), notices.c.compose_error.is_(None))
-            .group_by(notices.c.batch_key)
-            .subquery()
-        )
+        pending = pending_batches(batch_due_at.label("due_at")).subquery()
         async with self._engine.connect() as connection:
             due = await connection.scalar(select(func.min(pending.c.due_at)))
         if self._next_batch is not None:

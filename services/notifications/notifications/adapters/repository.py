@@ -14,7 +14,7 @@ from taalhuis_shared.clock import Clock
 
 from ..domain.groups import Known
 from ..domain.notices import Notice, Window
-from .tables import group_staff, notices
+from .tables import group_staff, measure_releases, notices
 
 
 def notice_rows(
@@ -22,6 +22,7 @@ def notice_rows(
     windows: Mapping[Window, float],
     now: datetime,
     max_waits: Mapping[Window, float] | None = None,
+    hold_max: float = 3600.0,
 ) -> list[dict[str, Any]]:
     """The rows of notices found at `now` (the service's clock).
 
@@ -29,11 +30,17 @@ def notice_rows(
     due as a real day would), and a set-aside notice's period counts from it. Its deadline is
     its window's longest wait after `now` (`max_waits`), or the same moment when it has none:
     the mail sender composes a batch once its latest notice is due or its oldest one's deadline
-    has passed (`mail_sender.MailSender.compose_due`).
+    has passed (`mail_sender.MailSender.compose_due`). A notice held for a measure waits for its
+    release, and at most `hold_max` seconds (`MEASURE_MAX_WAIT`).
     """
 
     def after(seconds: float) -> datetime:
         return now + timedelta(seconds=seconds)
+
+    def deadline(notice: Notice) -> datetime:
+        if notice.held_for is not None:
+            return after(hold_max)
+        return after(waits.get(notice.window, windows.get(notice.window, 0.0)))
 
     waits = max_waits or {}
     return [
@@ -49,7 +56,8 @@ def notice_rows(
             "payload": notice.payload,
             "created_at": now,
             "due_at": after(windows.get(notice.window, 0.0)),
-            "deadline": after(waits.get(notice.window, windows.get(notice.window, 0.0))),
+            "deadline": deadline(notice),
+            "held_for": notice.held_for,
         }
         for notice in found
     ]
@@ -90,15 +98,18 @@ class NoticeRepository:
         windows: Mapping[Window, float],
         clock: Clock,
         max_waits: Mapping[Window, float] | None = None,
+        hold_max: float = 3600.0,
     ) -> None:
         self._connection = connection
         self._windows = windows
         self._max_waits = max_waits
+        self._hold_max = hold_max
         self._clock = clock
         # group id -> its row as it stands in this transaction (None: no row yet).
         self._groups: dict[str, dict[str, Any] | None] = {}
         self._changed_groups: set[str] = set()
         self._notices: list[dict[str, Any]] = []
+        self._releases: dict[str, datetime] = {}
 
     async def load_groups(self, group_ids: Iterable[str]) -> None:
         """Read the rows of the groups not read yet, in one statement."""
@@ -123,8 +134,16 @@ class NoticeRepository:
 
     async def add(self, found: Sequence[Notice]) -> int:
         """Keep the notices for the commit; returns how many were found."""
-        self._notices += notice_rows(found, self._windows, self._clock.now(), self._max_waits)
+        self._notices += notice_rows(found, self._windows, self._clock.now(), self._max_waits, self._hold_max)
         return len(found)
+
+    async def release(self, hold: str) -> None:
+        """The measure is done: its held notices may go once the quiet period after now has passed.
+
+        The quiet period lets the measure's events that other batches still have in hand add
+        their notices to the same mails.
+        """
+        self._releases[hold] = self._clock.now() + timedelta(seconds=self._windows.get("batch", 0.0))
 
     async def remember_staff(self, group_id: str, staff: list[dict[str, str]]) -> None:
         (await self._group(group_id))["staff"] = staff
@@ -162,3 +181,9 @@ class NoticeRepository:
             self._changed_groups.clear()
         kept, self._notices = self._notices, []
         await insert_notices(self._connection, kept)
+        if self._releases:
+            released = [{"hold": hold, "due_at": due_at} for hold, due_at in self._releases.items()]
+            self._releases.clear()
+            await self._connection.execute(
+                insert(measure_releases).on_conflict_do_nothing(index_elements=["hold"]), released
+            )

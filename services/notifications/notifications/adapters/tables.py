@@ -6,6 +6,8 @@ recipient, one kind of mail) and marks them composed in the same transaction, th
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -16,12 +18,16 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Select,
     String,
     Table,
     Text,
+    case,
     func,
+    select,
     text,
 )
+from sqlalchemy.sql.elements import ColumnElement
 
 metadata = MetaData()
 
@@ -74,12 +80,44 @@ notices = Table(
     # Set when the batch could not be composed (a template or address error): kept, not retried,
     # shown by the mail view, so that one bad batch does not stop all other mail.
     Column("compose_error", Text, nullable=True),
+    # The measure the notice waits for (`domain.notices.hold_of`): not due before it is released.
+    Column("held_for", String(300), nullable=True),
     Index("pending_notices", "batch_key", "due_at", postgresql_where=text("mail_id IS NULL")),
+)
+
+# Measures whose MeasuresApplied notifications has handled: their held notices may go from
+# `due_at` (the quiet period after it, for events of the measure still being handled).
+measure_releases = Table(
+    "measure_releases",
+    metadata,
+    Column("hold", String(300), primary_key=True),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+)
+
+# When a notice counts as due: a held notice when its measure is released and the quiet period
+# after that has passed; until then at its deadline (`MEASURE_MAX_WAIT`, the bound if the
+# release never comes).
+_notice_due_at = case(
+    (notices.c.held_for.is_(None), notices.c.due_at),
+    (measure_releases.c.due_at.is_(None), notices.c.deadline),
+    else_=func.greatest(notices.c.due_at, measure_releases.c.due_at),
 )
 
 # When a batch (the pending notices of one batch key, grouped) is composed: once its latest
 # notice is due (the quiet period passed) or its oldest notice's deadline has come.
-batch_due_at = func.least(func.max(notices.c.due_at), func.min(notices.c.deadline))
+batch_due_at = func.least(func.max(_notice_due_at), func.min(notices.c.deadline))
+
+
+def pending_batches(*columns: ColumnElement[Any]) -> Select[Any]:
+    """The batches waiting to be composed, one row each, with their notices' releases joined:
+    `columns` may use `batch_due_at`."""
+    return (
+        select(*columns)
+        .select_from(notices.outerjoin(measure_releases, measure_releases.c.hold == notices.c.held_for))
+        .where(notices.c.mail_id.is_(None), notices.c.compose_error.is_(None))
+        .group_by(notices.c.batch_key)
+    )
+
 
 # The staff of each group's course, from CourseScheduled: GroupChanged names no teacher. And
 # what names the group in a mail and numbers its sessions (`domain.groups`), from every event.

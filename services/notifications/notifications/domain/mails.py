@@ -61,6 +61,7 @@ def subject_line(kind: str, t: Translations) -> str:
         "change": t.gettext("Change to your course"),
         "unschedulable": t.gettext("Action needed: group {title} cannot be scheduled"),
         "refused": t.gettext("E-mail not delivered"),
+        "measure": t.gettext("Measures: what has changed"),
     }
     return subjects[kind]
 

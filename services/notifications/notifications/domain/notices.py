@@ -3,6 +3,13 @@
 Pure functions. A notice holds the facts one reader needs (as JSON); the mail sender later
 composes one e-mail from all notices of a batch. Changes and referral answers to one person are
 batched within a window, so a measure that cancels twenty sessions gives each person one e-mail.
+
+A measure (a lockdown) reaches notifications as thousands of events over minutes. Their notices
+are *held* for the measure (`Notice.held_for`) until scheduling's `MeasuresApplied` says the
+measure is done, so that each person still gets one mail however long the stream takes. The
+coordinator does not get a notice per cancelled session or paused course of a measure (at
+a national lockdown one mail listing 25,000 sessions): one summary from `MeasuresApplied`
+instead; the console's timetable shows every course.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from taalhuis_shared.events import (
     GroupMember,
     GroupUnschedulable,
     Location,
+    MeasuresApplied,
     PartnerContact,
     ReferralAccepted,
     ReferralRejected,
@@ -34,7 +42,9 @@ from taalhuis_shared.events import (
 from . import groups
 from .groups import Known
 
-Kind = Literal["referrals", "digest", "group", "course", "cancellation", "change", "unschedulable", "refused"]
+Kind = Literal[
+    "referrals", "digest", "group", "course", "cancellation", "change", "unschedulable", "refused", "measure"
+]
 Role = Literal["staff", "contact", "coordinator"]
 Language = Literal["nl", "en"]
 Window = Literal["now", "batch", "digest"]
@@ -59,6 +69,8 @@ class Notice:
     recipient_name: str | None
     language: Language
     payload: dict[str, Any]
+    # The measure whose `MeasuresApplied` the notice waits for (`hold_of`), or None.
+    held_for: str | None = None
 
     @property
     def key(self) -> str:
@@ -86,6 +98,31 @@ class Audience:
     def language_of(self, address: str) -> Language:
         folded = {a.casefold(): language for a, language in self.languages.items()}
         return folded.get(address.casefold(), "nl")
+
+
+def hold_of(data: EventData) -> str | None:
+    """The hold a measure's events share: `<measure id>/announced`, released by its MeasuresApplied.
+
+    Only announcing: scheduling publishes the measure's cancellations and pauses, then its
+    `MeasuresApplied`, from one transaction, in order. Lifting is not held: the sessions it
+    moves (`SessionRescheduled`) do not name the measure.
+    """
+    match data:
+        case SessionCancelled(measure_id=str(measure_id)) | CoursePaused(measure_id=measure_id):
+            return f"{measure_id}/announced"
+        case MeasuresApplied(action="announced"):
+            return f"{data.measure_id}/announced"
+    return None
+
+
+def _measure_caused(data: EventData) -> bool:
+    """Whether the event is one of many a measure causes: the coordinator hears the summary instead."""
+    match data:
+        case SessionCancelled(measure_id=str()) | CoursePaused() | CourseResumed():
+            return True
+        case SessionRescheduled(reason_code="measures-lifted"):
+            return True
+    return False
 
 
 def one_line(text: str) -> str:
@@ -166,10 +203,18 @@ class _Notices:
     """
 
     def __init__(
-        self, origin: str, kind: Kind, audience: Audience, known: Known, before: Known | None = None
+        self,
+        origin: str,
+        kind: Kind,
+        audience: Audience,
+        known: Known,
+        before: Known | None = None,
+        data: EventData | None = None,
     ) -> None:
         self.origin, self.kind, self.audience = origin, kind, audience
         self.known, self.before = known, before
+        self.held_for = hold_of(data) if data is not None else None
+        self.tells_coordinator = data is None or not _measure_caused(data)
         self.notices: list[Notice] = []
 
     def add(
@@ -178,7 +223,10 @@ class _Notices:
         if any(n.recipient.casefold() == recipient.casefold() for n in self.notices):
             return
         language = self.audience.language_of(recipient)
-        self.notices.append(Notice(self.origin, kind or self.kind, role, recipient, name, language, payload))
+        notice = Notice(
+            self.origin, kind or self.kind, role, recipient, name, language, payload, self.held_for
+        )
+        self.notices.append(notice)
 
     def facts(
         self, course_id: str, sessions: Sequence[Session], location: Location, teacher: Teacher
@@ -214,7 +262,8 @@ class _Notices:
             self.add("contact", address, name, {**payload, "employees": employees})
 
     def coordinator(self, payload: dict[str, Any], kind: Kind | None = None) -> None:
-        self.add("coordinator", self.audience.coordinator, None, payload, kind)
+        if self.tells_coordinator:
+            self.add("coordinator", self.audience.coordinator, None, payload, kind)
 
 
 def notices_for(
@@ -236,17 +285,19 @@ def notices_for(
         case GroupFilled():
             return _group_filled(_Notices(origin, "group", audience, after), data)
         case CourseScheduled():
-            return _planned(_Notices(origin, "course", audience, after, known), data)
+            return _planned(_Notices(origin, "course", audience, after, known, data), data)
         case CourseResumed():
-            return _planned(_Notices(origin, "change", audience, after, known), data)
+            return _planned(_Notices(origin, "change", audience, after, known, data), data)
         case SessionCancelled():
-            return _session(_Notices(origin, "cancellation", audience, after, known), data)
+            return _session(_Notices(origin, "cancellation", audience, after, known, data), data)
         case SessionRescheduled():
-            return _session(_Notices(origin, "change", audience, after, known), data)
+            return _session(_Notices(origin, "change", audience, after, known, data), data)
         case CoursePaused():
-            return _paused(_Notices(origin, "cancellation", audience, after, known), data)
+            return _paused(_Notices(origin, "cancellation", audience, after, known, data), data)
         case GroupChanged():
             return _group_changed(_Notices(origin, "change", audience, after), data, group_staff)
+        case MeasuresApplied():
+            return _measure(origin, data, audience)
         case GroupUnschedulable():
             out = _Notices(origin, "unschedulable", audience, after)
             out.coordinator(
@@ -295,6 +346,29 @@ def _referral(origin: str, data: ReferralAccepted | ReferralRejected, audience: 
         out.add("contact", contact, None, payload)
     if isinstance(data, ReferralRejected):
         out.coordinator({**payload, "partner_id": one_line(data.partner_id)}, kind="digest")
+    return out.notices
+
+
+def _measure(origin: str, data: MeasuresApplied, audience: Audience) -> list[Notice]:
+    """The coordinator's one summary of what announcing or lifting a measure changed.
+
+    A repeated announcement (`known-already`) changed nothing and has been told before: no mail.
+    """
+    if data.outcome == "known-already":
+        return []
+    out = _Notices(origin, "measure", audience, {})
+    out.coordinator(
+        {
+            "event": "MeasuresApplied",
+            "measure_id": one_line(data.measure_id),
+            "action": data.action,
+            "outcome": data.outcome,
+            "sessions_cancelled": data.sessions_cancelled,
+            "courses_paused": data.courses_paused,
+            "courses_resumed": data.courses_resumed,
+            "courses_still_paused": data.courses_still_paused,
+        }
+    )
     return out.notices
 
 

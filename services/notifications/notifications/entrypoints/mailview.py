@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from taalhuis_shared.db import database_url_problem, unreadable
 
-from ..adapters.tables import batch_due_at, mails, notices
+from ..adapters.tables import batch_due_at, mails, notices, pending_batches
 from ..settings import Settings
 
 KINDS = ["verzonden", "wachtend", "mislukt"]
@@ -66,14 +66,13 @@ async def pending(connection: AsyncConnection, timezone: ZoneInfo) -> str:
         for r in waiting
     ]
     batches = await connection.execute(
-        select(
+        pending_batches(
             notices.c.recipient,
             notices.c.kind,
             func.count().label("count"),
             batch_due_at.label("due_at"),
         )
-        .where(notices.c.mail_id.is_(None), notices.c.compose_error.is_(None))
-        .group_by(notices.c.batch_key, notices.c.recipient, notices.c.kind)
+        .group_by(notices.c.recipient, notices.c.kind)
         .order_by(batch_due_at)
     )
     notice_rows = [(r.recipient, r.kind, r.count, _when(r.due_at, timezone)) for r in batches]

@@ -17,6 +17,7 @@ from taalhuis_shared.events import (
     GroupChangedV1,
     GroupFilledV1,
     GroupUnschedulableV1,
+    MeasuresAppliedV1,
     PersonErasedV1,
     ReferralAcceptedV1,
     ReferralRejectedV1,
@@ -37,6 +38,7 @@ NOTIFIED: list[type[CloudEvent]] = [
     SessionRescheduledV1,
     GroupUnschedulableV1,
     GroupChangedV1,
+    MeasuresAppliedV1,
 ]
 CONSUMES: list[type[CloudEvent]] = [*NOTIFIED, ErasureOrderedV1, PersonErasedV1]
 PUBLISHES: list[type[CloudEvent]] = [PersonErasedV1]
@@ -48,7 +50,7 @@ def build_router(consumer: Consumer) -> RabbitRouter:
         consumes=CONSUMES,
         title="notifications",
         description="Referral answers, groups, course dates, cancellations and changes: e-mail staff, "
-        "the partners' contact persons and the coordinator; erase a person on enrolment's order, "
-        "once scheduling has.",
+        "the partners' contact persons and the coordinator (a measure's effects as one summary); "
+        "erase a person on enrolment's order, once scheduling has.",
         publishes=PUBLISHES,
     )

@@ -13,12 +13,19 @@ import logging
 import zlib
 from collections.abc import Sequence
 
-from taalhuis_shared.events import CloudEvent, CourseResumed, CourseScheduled, EventData, GroupChanged
+from taalhuis_shared.events import (
+    CloudEvent,
+    CourseResumed,
+    CourseScheduled,
+    EventData,
+    GroupChanged,
+    MeasuresApplied,
+)
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 
 from ..adapters.repository import NoticeRepository
 from ..domain import groups
-from ..domain.notices import Audience, group_staff_of, notices_for
+from ..domain.notices import Audience, group_staff_of, hold_of, notices_for
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +72,8 @@ async def notify(event: CloudEvent, uow: UnitOfWork[NoticeRepository], audience:
         await uow.repository.remember_staff(data.group_id, group_staff_of(data))
     if isinstance(data, GroupChanged):
         staff = await uow.repository.staff_of(data.group_id)
+    if isinstance(data, MeasuresApplied) and (hold := hold_of(data)) is not None:
+        await uow.repository.release(hold)
     added = await uow.repository.add(notices_for(event.id, data, audience, staff, known))
     # Ids and counts only: names and addresses stay out of the logs.
     log.info("event %s (%s): %d notices", event.id, event.type, added)
