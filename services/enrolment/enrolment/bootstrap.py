@@ -150,7 +150,7 @@ def build_app(settings: Settings) -> FastStream:
         return handlers.answer_to_invalid_referral(refused, policy)
 
     async def prepare(events: Sequence[tuple[CloudEvent, str]], uow: Uow) -> None:
-        await handlers.prepare(events, uow, policy)
+        await handlers.prepare(translate.referrals_in(events), uow, policy)
 
     return consuming_service(
         settings=settings,
@@ -167,6 +167,6 @@ def build_app(settings: Settings) -> FastStream:
         ],
         answer=answer,
         partner_users=[partner.amqp_user for partner in policy.partners.values()],
-        batch_key=handlers.batch_key,
+        batch_key=translate.batch_key,
         prepare=prepare,
     )

@@ -21,6 +21,7 @@ from enrolment.adapters.config import load_policy
 from enrolment.adapters.repository import EnrolmentRepository
 from enrolment.adapters.tables import groups, history, intakes, referrals
 from enrolment.bootstrap import enrolment_handlers
+from enrolment.entrypoints import translate
 from enrolment.service_layer import handlers
 from enrolment.service_layer.reporting import CountingUnitOfWork
 from taalhuis_shared.clock import Clock
@@ -65,7 +66,7 @@ async def handle(engine: AsyncEngine, batch: Batch) -> None:
     """One unit of work for the batch, as the batching consumer runs it."""
     handler_of = enrolment_handlers(POLICY, lambda: TODAY, lambda: None)
     async with unit_of_work(engine)() as uow:
-        await handlers.prepare(batch, uow, POLICY)
+        await handlers.prepare(translate.referrals_in(batch), uow, POLICY)
         for cloud_event, publisher in batch:
             if await uow.first_time(cloud_event):
                 await handler_of[type(cloud_event)](cloud_event, publisher, uow)

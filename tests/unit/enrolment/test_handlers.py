@@ -172,9 +172,9 @@ async def test_a_batch_loads_the_course_type_once_and_finds_duplicates_and_the_s
         (ReferralSubmittedV1.model_validate(referral_event(3, participant=person)), "guest"),
         (ReferralSubmittedV1.model_validate(referral_event(4, participant=person)), "guest"),
     ]
-    assert {handlers.batch_key(event) for event, _ in batch} == {"klik-en-tik"}
+    assert {translate.batch_key(event) for event, _ in batch} == {"klik-en-tik"}
 
-    await handlers.prepare(batch, uow, POLICY)
+    await handlers.prepare(translate.referrals_in(batch), uow, POLICY)
     for event, publisher in batch:
         assert isinstance(event, ReferralSubmittedV1)
         await handlers.submit_referral(translate.submit_referral(event, publisher), uow, POLICY, TODAY)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from taalhuis_shared.events import (
+    CloudEvent,
     CourseCompletedV1,
     CourseResumedV1,
     CourseScheduledV1,
@@ -17,6 +20,21 @@ from taalhuis_shared.events import (
 
 from ..domain import commands
 from ..domain.model import NO_LANGUAGE_GROUP
+
+
+def batch_key(event: CloudEvent) -> str | None:
+    """Referrals share a unit of work per course type (the lock boundary of their handlers);
+    every other event is handled alone."""
+    return event.data.course.type if isinstance(event, ReferralSubmittedV1) else None
+
+
+def referrals_in(events: Sequence[tuple[CloudEvent, str]]) -> list[commands.SubmitReferral]:
+    """The referrals of a batch of events with their publishers, as commands (for `handlers.prepare`)."""
+    return [
+        submit_referral(event, publisher)
+        for event, publisher in events
+        if isinstance(event, ReferralSubmittedV1)
+    ]
 
 
 def submit_referral(event: ReferralSubmittedV1, publisher: str) -> commands.SubmitReferral:

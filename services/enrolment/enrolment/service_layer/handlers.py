@@ -8,8 +8,8 @@ and groups exact), calls one method, and turns the domain events it recorded int
 partners, scheduling and notifications hear, and into the referrals' history.
 
 A batch of referrals for one course type shares one unit of work: `prepare` loads the course type
-and looks up the referrals' history once for all of them; `batch_key` says which events may
-share one.
+and looks up the referrals' history once for all of them (`entrypoints.translate.batch_key` says
+which events may share one).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from taalhuis_shared.events import (
     CloudEvent,
     ErasureOrdered,
     ReferralSubmitted,
-    ReferralSubmittedV1,
     ReferralWithdrawn,
     new_event,
 )
@@ -35,7 +34,6 @@ from taalhuis_shared.messaging.parking import describe_problems
 from ..domain import commands, events, model
 from ..domain.course_type import CourseType, Intake
 from ..domain.status import GroupStatus, ReferralStatus, WithdrawalOutcome
-from ..entrypoints import translate
 from .messages import SOURCE, publish
 from .unit_of_work import UnitOfWork
 
@@ -49,25 +47,15 @@ WITHDRAWAL_OUTCOMES = {outcome.value: (outcome.reason, outcome.reason_en) for ou
 # --- batches -----------------------------------------------------------------------------------
 
 
-def batch_key(event: CloudEvent) -> str | None:
-    """Referrals for one course type may share a unit of work; everything else has its own."""
-    return event.data.course.type if isinstance(event, ReferralSubmittedV1) else None
-
-
-async def prepare(events: Sequence[tuple[CloudEvent, str]], uow: Uow, policy: model.Policy) -> None:
+async def prepare(referrals: Sequence[commands.SubmitReferral], uow: Uow, policy: model.Policy) -> None:
     """Before a batch's handlers run: lock and load each course type once, look up every
     referral's history in one statement, and take their arrival numbers at once."""
-    submitted = [
-        translate.submit_referral(event, publisher)
-        for event, publisher in events
-        if isinstance(event, ReferralSubmittedV1)
-    ]
-    if not submitted:
+    if not referrals:
         return
-    for course_type in sorted({referral.course_type for referral in submitted}):
+    for course_type in sorted({referral.course_type for referral in referrals}):
         await uow.repository.get(course_type, policy.courses.get(course_type))
-    await uow.repository.look_up(submitted)
-    await uow.repository.reserve_arrivals(len(submitted))
+    await uow.repository.look_up(referrals)
+    await uow.repository.reserve_arrivals(len(referrals))
 
 
 # --- referrals ---------------------------------------------------------------------------------
