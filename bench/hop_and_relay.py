@@ -8,7 +8,9 @@ the local defaults):
 
 (a) The bare hop: persistent messages published with publisher confirms (up to `--window` awaiting
 their confirm at a time) to a quorum queue, consumed and acked one by one; the time runs from the
-first publish to the last ack. (b) The relay: `--messages` rows inserted into an outbox first
+first publish to the last ack. (a') The same hop into a FastStream subscriber that does
+nothing (the body taken as JSON, or validated as a CloudEvent): the floor under every service.
+(b) The relay: `--messages` rows inserted into an outbox first
 (not timed), then `OutboxRelay` publishes them to a topic exchange bound to a quorum queue; the
 time runs until every row is marked published. Everything lives in a database, exchange and
 queues of its own, which are removed at the end.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import time
 import uuid
@@ -25,13 +28,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import aio_pika
-from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
+from faststream import AckPolicy
+from faststream.rabbit import Channel, ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import enrolment
 from taalhuis_shared.db import make_engine, upgrade_schema
-from taalhuis_shared.events import ReferralRejected, new_event
+from taalhuis_shared.events import ReferralRejected, ReferralRejectedV1, new_event
 from taalhuis_shared.messaging.relay import OutboxRelay
 from taalhuis_shared.messaging.store import add_to_outbox, pending_count
 
@@ -96,6 +100,67 @@ async def bare_hop(
         await channel.close()
 
 
+async def framework_hop(messages: int, window: int, *, validate: bool) -> float:
+    """Messages per second through a quorum queue into a FastStream subscriber that does nothing.
+
+    The services' own floor: the bare hop's publishing, consumed by FastStream as the services
+    consume (prefetch `window`, acked after the handler), the body taken as JSON
+    (`validate=False`) or validated as a CloudEvent of the catalogue (`validate=True`, as the
+    services' gate does). No database, no answer published.
+    """
+    name = f"bench.framework.{uuid.uuid4().hex[:8]}"
+    received = 0
+    done = asyncio.Event()
+    broker = RabbitBroker(AMQP_URL, logger=None, default_channel=Channel(prefetch_count=window))
+    queue = RabbitQueue(name, durable=True, queue_type=QueueType.QUORUM)
+
+    def count() -> None:
+        nonlocal received
+        received += 1
+        if received == messages:
+            done.set()
+
+    if validate:
+
+        @broker.subscriber(queue, ack_policy=AckPolicy.NACK_ON_ERROR)
+        async def on_event(body: ReferralRejectedV1) -> None:
+            count()
+
+    else:
+
+        @broker.subscriber(queue, ack_policy=AckPolicy.NACK_ON_ERROR)
+        async def on_body(body: dict[str, object]) -> None:
+            count()
+
+    connection = await aio_pika.connect(AMQP_URL)
+    channel = await connection.channel(publisher_confirms=True)
+    bodies = [json.dumps(event(number)).encode() for number in range(messages)]
+    slots = asyncio.Semaphore(window)
+
+    async def publish_one(number: int) -> None:
+        async with slots:
+            await channel.default_exchange.publish(
+                aio_pika.Message(
+                    bodies[number],
+                    message_id=str(number),
+                    content_type="application/json",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                ),
+                routing_key=name,
+            )
+
+    try:
+        await broker.start()
+        started = time.perf_counter()
+        await asyncio.gather(*(publish_one(number) for number in range(messages)))
+        await asyncio.wait_for(done.wait(), timeout=600)
+        return messages / (time.perf_counter() - started)
+    finally:
+        await broker.stop()
+        await channel.queue_delete(name)
+        await connection.close()
+
+
 async def relay(
     connection: aio_pika.abc.AbstractConnection, name: str, messages: int, batch_size: int
 ) -> float:
@@ -158,11 +223,18 @@ async def main(messages: int, batch_size: int, window: int) -> None:
         relayed = await relay(connection, f"{name}.relay", messages, batch_size)
     finally:
         await connection.close()
+    raw = await framework_hop(messages, window, validate=False)
+    validated = await framework_hop(messages, window, validate=True)
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"messages: {messages}; relay batch size: {batch_size}; hop window: {window}")
     print(f"bare broker hop: {hop:.0f} messages/s")
     print(f"outbox relay: {relayed:.0f} messages/s")
     print(f"relay / hop: {relayed / hop:.2f}")
+    print(f"FastStream subscriber taking the JSON body: {raw:.0f} messages/s; / hop: {raw / hop:.2f}")
+    print(
+        f"FastStream subscriber validating each CloudEvent: {validated:.0f} messages/s; "
+        f"/ hop: {validated / hop:.2f}"
+    )
     print(f"load average (1, 5, 15 min): {load}")
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from hop_and_relay import framework_hop
 from system import BenchSystem, load_average, measure_hop, wait_until
 
 from tests.support.referrals import intake_event, referral_event
@@ -80,6 +81,11 @@ async def main(args: argparse.Namespace) -> None:
     print(f"load average (1, 5, 15 min) at start: {load_average()}")
     hop = await measure_hop(args.hop_messages)
     print(f"bare broker hop: {hop:.0f} messages/s ({args.hop_messages} messages)")
+    # The services' floor: FastStream consuming the same hop and doing nothing else.
+    for validate in (False, True):
+        floor = await framework_hop(args.hop_messages, 100, validate=validate)
+        what = "validating each CloudEvent" if validate else "taking the JSON body"
+        print(f"FastStream subscriber {what}: {floor:.0f} messages/s; ratio to the hop: {floor / hop:.3f}")
     rates = {}
     for processes in args.processes:
         rates[processes] = await ingest(args.referrals, processes, args.timeout)

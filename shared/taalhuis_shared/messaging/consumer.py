@@ -12,8 +12,9 @@ one batch at a time per key, in arrival order, up to `batch_size` of the deliver
 different keys side by side. A batch is one unit of work: the service's `prepare` loads what the
 batch needs in one go, then each event is recorded in the inbox (a duplicate within the batch
 too) and handled; after the commit every message of the batch is acked. Events without a key are
-handled alone, each in its own unit of work. At most `UNITS_OF_WORK_AT_ONCE` units of work are
-open at once, fewer than the engine's pool holds.
+handled alone, each in its own unit of work, in arrival order with the batches (after every
+event delivered before, before every event delivered after: `Batches.alone`). At most
+`UNITS_OF_WORK_AT_ONCE` units of work are open at once, fewer than the engine's pool holds.
 
 A failing handler is not the message's fault while the database does not answer: the step then
 waits, with growing pauses, until it answers again and tries once more (a batch as a whole),
@@ -131,9 +132,13 @@ class Consumer:
     async def deliver(self, event: CloudEvent, msg: RabbitMessage) -> None:
         """Handle an admitted event; returns once it is committed (FastStream then acks it)."""
         delivery = Delivery(self.handlers[type(event)], event, msg.raw_message.user_id or "", msg)
-        key = self.batch_key(event) if self.batch_key is not None else None
-        if key is None:
+        if self.batch_key is None:
             await self._persist(self._handle([delivery], prepared=False), msg)
+            return
+        key = self.batch_key(event)
+        if key is None:
+            # In arrival order with the batches: after what came before, before what comes after.
+            await self._batches.alone(lambda: self._persist(self._handle([delivery], prepared=False), msg))
         else:
             await self._batches.submit(key, delivery)
 

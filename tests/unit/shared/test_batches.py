@@ -102,6 +102,52 @@ async def test_a_delivery_cancelled_while_it_waits_is_left_out_of_the_next_batch
     assert desk.batches == [["a0"], ["a2"]]
 
 
+async def test_an_item_alone_waits_for_every_earlier_batch_and_later_items_wait_for_it() -> None:
+    desk = Desk()
+    batches = Batches(desk.handle, batch_size=50)
+    release_a = desk.hold("a")
+    tasks = await submit_all(batches, ["a0", "a1", "b0"])
+    await eventually(lambda: ["b0"] in desk.batches, what="b's batch handled")
+    # A withdrawal without a key comes while a's batches are still in hand.
+    done_alone: list[str] = []
+
+    async def withdraw() -> None:
+        done_alone.append("w")
+        desk.batches.append(["w"])
+
+    alone = asyncio.create_task(batches.alone(withdraw))
+    await asyncio.sleep(0)
+    tasks += await submit_all(batches, ["b1", "a2"])  # after the withdrawal
+    assert done_alone == [], "the item alone ran before an earlier batch was done"
+    assert ["b1"] not in desk.batches, "a later item overtook the item alone"
+    release_a.set()
+    await asyncio.gather(alone, *tasks)
+
+    order = [item for batch in desk.batches for item in batch]
+    assert order.index("w") > max(order.index("a0"), order.index("a1"), order.index("b0"))
+    assert order.index("w") < min(order.index("b1"), order.index("a2"))
+
+
+async def test_a_failing_earlier_batch_does_not_stop_the_item_alone() -> None:
+    desk = Desk(failing={"a0"})
+    batches = Batches(desk.handle, batch_size=50)
+    release = desk.hold("a")
+    [failing] = await submit_all(batches, ["a0"])
+    ran: list[str] = []
+
+    async def alone_item() -> None:
+        ran.append("alone")
+
+    alone = asyncio.create_task(batches.alone(alone_item))
+    await asyncio.sleep(0)
+    assert ran == []
+    release.set()
+    with pytest.raises(RuntimeError):
+        await failing
+    await alone
+    assert ran == ["alone"]
+
+
 def test_a_batch_holds_at_least_one_message() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Batches(Desk().handle, batch_size=0)
