@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -15,6 +15,10 @@ from taalhuis_shared.clock import Clock
 from ..domain.groups import Known
 from ..domain.notices import Notice, Window
 from .tables import group_staff, measure_releases, notices
+
+# The advisory lock space of groups' rows (the two-number form keeps them apart from the mail
+# sender's one-number locks of batch keys).
+GROUP_LOCKS = 1
 
 
 def notice_rows(
@@ -112,10 +116,24 @@ class NoticeRepository:
         self._releases: dict[str, datetime] = {}
 
     async def load_groups(self, group_ids: Iterable[str]) -> None:
-        """Read the rows of the groups not read yet, in one statement."""
+        """Lock and read the rows of the groups not read yet, in two statements.
+
+        The groups are locked for the transaction (advisory locks, taken in id order so that two
+        transactions never wait for each other crosswise): another notifications process
+        handling an event of the same group waits, then reads what this one wrote, instead of
+        both reading the old row and the later commit overwriting what the earlier one learned.
+        A row that does not exist yet cannot be locked with `FOR UPDATE`; the id can.
+        """
         missing = sorted(set(group_ids) - self._groups.keys())
         if not missing:
             return
+        await self._connection.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(CAST(:space AS integer), hashtext(g))"
+                " FROM unnest(CAST(:groups AS text[])) WITH ORDINALITY AS t(g, n) ORDER BY n"
+            ),
+            {"space": GROUP_LOCKS, "groups": missing},
+        )
         self._groups.update(dict.fromkeys(missing))
         rows = await self._connection.execute(
             select(group_staff.c.group_id, group_staff.c.staff, group_staff.c.known).where(
