@@ -58,11 +58,12 @@ def invitation(
     sessions = _latest(items)
     if not sessions:
         return None
-    cancel = kind == "cancellation"
+    method = method_for(kind)
+    cancel = method == "CANCEL"
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancel else "REQUEST")
+    calendar.add("method", method)
     stamp = now.astimezone(UTC)  # DTSTAMP: when the invitation was made, by the service's clock
     for session in sessions:
         event = Event()
@@ -91,5 +92,6 @@ def organizer_address(mail_from: str) -> str:
     return email.utils.parseaddr(mail_from)[1]
 
 
-def method_of(ics: bytes) -> str:
-    return str(Calendar.from_ical(ics)["method"])
+def method_for(kind: str) -> str:
+    """The iTIP method of a kind of mail's invitation: a cancellation cancels, the rest invite."""
+    return "CANCEL" if kind == "cancellation" else "REQUEST"

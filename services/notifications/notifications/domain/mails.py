@@ -161,7 +161,8 @@ def as_email(mail: Mail, *, mail_from: str, composed_at: datetime) -> EmailMessa
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
     if mail.calendar is not None:
-        method = calendar.method_of(mail.calendar)
+        # Known from the kind: parsing the invitation back cost a sixth of composing a lockdown.
+        method = calendar.method_for(mail.kind)
         message.add_attachment(
             mail.calendar,
             maintype="text",
