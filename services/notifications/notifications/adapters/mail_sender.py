@@ -152,6 +152,10 @@ class MailSender(PollingWorker):
     ) -> None:
         super().__init__(poll_interval=poll_interval, batch_size=batch_size)
         self._engine = engine
+        # For the statements that stand alone (a claim, a release, a mail's mark, the next due
+        # time): one round trip each instead of three (BEGIN, the statement, COMMIT). Under load
+        # the sender's socket writes were a fifth of its process's time.
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._server = server
         self._mail_from = mail_from
         self._audience = audience
@@ -349,7 +353,7 @@ class MailSender(PollingWorker):
     async def _wake_at_next_batch(self) -> None:
         """Run again when the next batch is due, however long the poll interval is."""
         pending = pending_batches(batch_due_at.label("due_at")).subquery()
-        async with self._engine.connect() as connection:
+        async with self._autocommit.connect() as connection:
             due = await connection.scalar(select(func.min(pending.c.due_at)))
         if self._next_batch is not None:
             self._next_batch.cancel()
@@ -434,8 +438,8 @@ class MailSender(PollingWorker):
     async def _claim(self, limit: int) -> list[Any]:
         """Take the next due mails for `CLAIM_LEASE` seconds, committed: no other process sends them then.
 
-        The claim is its own transaction, so that a database lost while a mail is with SMTP
-        does not free the mail for another process (it would send it again).
+        The claim is its own transaction (one statement), so that a database lost while a mail
+        is with SMTP does not free the mail for another process (it would send it again).
         """
         due = (
             select(mails.c.id, mails.c.next_attempt_at)
@@ -446,7 +450,7 @@ class MailSender(PollingWorker):
             .with_for_update(skip_locked=True)
             .subquery()
         )
-        async with self._engine.begin() as connection:
+        async with self._autocommit.begin() as connection:
             rows = (
                 await connection.execute(
                     update(mails)
@@ -461,7 +465,7 @@ class MailSender(PollingWorker):
     async def _release(self, rows: Sequence[Any]) -> None:
         """Claimed mails not tried in this round: due when they were (after a crash: after the lease)."""
         if rows:
-            async with self._engine.begin() as connection:
+            async with self._autocommit.begin() as connection:
                 await connection.execute(
                     update(mails)
                     .where(mails.c.id == bindparam("mail"), mails.c.sent_at.is_(None))
@@ -536,7 +540,7 @@ class MailSender(PollingWorker):
             return
         # The other connections may hand over more meanwhile: only what was marked is forgotten.
         marking = dict(self._handed_over)
-        async with self._engine.begin() as connection:
+        async with self._autocommit.begin() as connection:
             await connection.execute(
                 update(mails)
                 .where(mails.c.id == bindparam("mail"), mails.c.sent_at.is_(None))
