@@ -29,7 +29,6 @@ before go out (SMTP and database round trips are waits, composing is work).
 from __future__ import annotations
 
 import asyncio
-import email.policy
 import logging
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -347,7 +346,7 @@ class MailSender(PollingWorker):
             "recipient": mail.recipient,
             "subject": mail.subject[:300],
             "message_id": mail.message_id,
-            "content": message.as_bytes(policy=email.policy.SMTP),
+            "content": message.as_bytes(),
         }
 
     async def _wake_at_next_batch(self) -> None:
