@@ -49,7 +49,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 # --- what the library has ------------------------------------------------------------------------
@@ -135,6 +135,47 @@ class Booking:
     end: datetime
     busy_from: datetime  # start minus set-up, when iPads are brought
     busy_until: datetime  # end plus packing up
+
+    @classmethod
+    def of(cls, course_id: str, course_type: str, partner_ids: Iterable[str], session: Placed) -> Booking:
+        """A course's session as a booking: one just planned, or one read back from the database."""
+        return cls(
+            course_id=course_id,
+            course_type=course_type,
+            partner_ids=frozenset(partner_ids),
+            place_id=session.place_id,
+            room_id=session.room_id,
+            teacher_id=session.teacher_id,
+            volunteer_ids=frozenset(session.volunteer_ids),
+            ipads=session.ipads,
+            start=session.start,
+            end=session.end,
+            busy_from=session.busy_from,
+            busy_until=session.busy_until,
+        )
+
+
+class Placed(Protocol):
+    """Where, when and with what a session takes place: a `PlannedSession`, or a row of sessions."""
+
+    @property
+    def place_id(self) -> str: ...
+    @property
+    def room_id(self) -> str: ...
+    @property
+    def teacher_id(self) -> str: ...
+    @property
+    def volunteer_ids(self) -> Iterable[str]: ...
+    @property
+    def ipads(self) -> int: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+    @property
+    def busy_from(self) -> datetime: ...
+    @property
+    def busy_until(self) -> datetime: ...
 
 
 # --- what is asked and what comes out -------------------------------------------------------------
@@ -449,11 +490,13 @@ class _Search:
                 # A week without a free room: no plan at this time. Checked first, as it is cheap
                 # and the common case where many groups want the same weeks (the first week first).
                 start = self._instant(dates[0], start_minute)
-                if rooms <= self.index.rooms_taken(place.id, dates[0], (start - setup, start + length + setup)):
+                taken = self.index.rooms_taken(place.id, dates[0], (start - setup, start + length + setup))
+                if rooms <= taken:
                     continue
                 starts = [self._instant(d, start_minute) for d in dates]
                 busy = tuple((start - setup, start + length + setup) for start in starts)
-                if any(rooms <= self.index.rooms_taken(place.id, d, b) for d, b in zip(dates, busy, strict=True)):
+                weeks = zip(dates, busy, strict=True)
+                if any(rooms <= self.index.rooms_taken(place.id, d, b) for d, b in weeks):
                     continue
                 candidate = _Candidate(place, dates, start_minute, busy)
                 if relaxed.ipads or self._ipads_free(candidate):
