@@ -33,9 +33,13 @@ The dates depend only on the calendar, and the three kinds do not constrain each
 combinations of resources are tried and the search is exhaustive for this shape of plan: no
 plan of the same shape starts in an earlier window. Busy intervals are indexed per resource and
 date beforehand (`BookingIndex`, which a caller can keep and update, so that a request costs the
-same with 100 or 5,000 courses planned). Measured in `bench/README.md`: about 10 ms a group for
-200 groups over 20 places, with every group planned within two weeks when the weekly limits do
-not hold it back; that is why this search is used, not a constraint solver.
+same with 100 or 5,000 courses planned). The index also keeps which rooms of a place are taken
+for each date and interval a search asked about, until a booking at that place and date comes or
+goes: when many groups want the same weeks, each later one tries every place and time the
+earlier ones filled, and a time with a week without a free room is passed over first, with a
+look-up per week. Measured in `bench/README.md`: about 10 ms a group for 200 groups over 20
+places, with every group planned within two weeks when the weekly limits do not hold it back;
+that is why this search is used, not a constraint solver.
 
 When there is no plan, the reason is found by dropping one constraint at a time and searching
 again: teachers' time and bookings (`no-qualified-teacher`), the iPad pool (`no-ipads`), the
