@@ -77,7 +77,8 @@ class Mail:
     subject: str
     text: str
     html: str
-    calendar: bytes | None
+    # One invitation per course the mail concerns (`calendar.invitations`); none for most mails.
+    calendars: tuple[bytes, ...]
     message_id: str
 
 
@@ -121,10 +122,9 @@ def compose(
     # Optional paragraphs leave blank lines behind: never more than one in a row.
     text = re.sub(r"\n{3,}", "\n\n", templates.get_template(f"{head.kind}.txt").render(context))
     html = templates.get_template(f"{head.kind}.html").render(context)
-    invitation = None
+    invitations: list[bytes] = []
     if head.role == "staff":
-        invitation = calendar.invitation(
-            head.kind,
+        invitations = calendar.invitations(
             items,
             organizer=mail_from,
             attendee=head.recipient,
@@ -140,7 +140,7 @@ def compose(
         subject(head.kind, language, items, words),
         text,
         html,
-        invitation,
+        tuple(invitations),
         message_id([n.key for n in notices], mail_domain),
     )
 
@@ -160,14 +160,15 @@ def as_email(mail: Mail, *, mail_from: str, composed_at: datetime) -> EmailMessa
     message["Subject"] = one_line(mail.subject)
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
-    if mail.calendar is not None:
-        method = calendar.method_of(mail.calendar)
+    for number, invitation in enumerate(mail.calendars, start=1):
+        # One name for every language; numbered when a mail concerns several courses.
+        name = "taalhuis.ics" if len(mail.calendars) == 1 else f"taalhuis-{number}.ics"
         message.add_attachment(
-            mail.calendar,
+            invitation,
             maintype="text",
             subtype="calendar",
-            filename="taalhuis.ics",  # one name for every language
-            params={"method": method},
+            filename=name,
+            params={"method": calendar.method_of(invitation)},
         )
     return message
 
