@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
-from collections.abc import Sequence
+import hmac
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -75,10 +77,86 @@ def invitations(
     now: datetime,
 ) -> list[bytes]:
     """The .ics objects for one staff mail: one per course it concerns; none for a pause or a group change."""
-    return [
-        _series(series, organizer, attendee, attendee_name, words=words, now=now)
-        for series in _latest_series(items)
-    ]
+    found = []
+    for series in _latest_series(items):
+        calendar = _calendar("REQUEST" if _active(series) else "CANCEL")
+        for component in _series(series, organizer, attendee, attendee_name, words=words, now=now):
+            calendar.add_component(component)
+        found.append(_finished(calendar, series, words))
+    return found
+
+
+def feed(
+    everything: Sequence[dict[str, Any]],
+    *,
+    organizer: str,
+    attendee: str,
+    attendee_name: str | None,
+    words: Words,
+    now: datetime,
+) -> bytes:
+    """One person's calendar feed: every course series of theirs with a session still to give.
+
+    The same events (UIDs, overrides) as their invitations, so a calendar app that has both
+    shows each session once per calendar; no iTIP method (a feed is read, not answered).
+    """
+    calendar = _calendar(None)
+    calendar.add("x-wr-calname", words.t.gettext("Taalhuis: my sessions"))
+    first_years = []
+    for series in everything:
+        if not _active(series):
+            continue
+        for component in _series(series, organizer, attendee, attendee_name, words=words, now=now):
+            calendar.add_component(component)
+        first_years.append(min(_at(s["first_start"], words) for s in series["sessions"]).year)
+    if first_years:
+        calendar.add_missing_timezones(date(min(first_years) - 1, 1, 1), date(max(first_years) + 2, 1, 1))
+    return bytes(calendar.to_ical())
+
+
+def feed_token(secret: str, address: str) -> str:
+    """The secret part of a person's feed URL: whoever has it reads that person's sessions."""
+    return hmac.new(secret.encode(), address.casefold().encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def holder_of(token: str, addresses: Iterable[str], secret: str) -> str | None:
+    """Whose feed the token opens, if anyone's (compared in constant time)."""
+    return next((a for a in sorted(addresses) if hmac.compare_digest(feed_token(secret, a), token)), None)
+
+
+@dataclass(frozen=True)
+class FeedLinks:
+    """Where the staff's feeds are served (`FEED_BASE_URL`) and the secret their tokens come from."""
+
+    base_url: str
+    secret: str
+
+    def url_for(self, address: str) -> str:
+        return f"{self.base_url.rstrip('/')}/agenda/{feed_token(self.secret, address)}.ics"
+
+
+def _calendar(method: str | None) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    if method is not None:
+        calendar.add("method", method)
+    return calendar
+
+
+def _finished(calendar: Calendar, series: dict[str, Any], words: Words) -> bytes:
+    first = min(_at(s["first_start"], words) for s in series["sessions"])
+    # The zone's rules around the course only: from 1970 on, the VTIMEZONE lists 60 years.
+    calendar.add_missing_timezones(date(first.year - 1, 1, 1), date(first.year + 2, 1, 1))
+    return bytes(calendar.to_ical())
+
+
+def _active(series: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in series["sessions"] if not s["cancelled"]]
+
+
+def _at(iso: str, words: Words) -> datetime:
+    return datetime.fromisoformat(iso).astimezone(words.timezone)
 
 
 def _series(
@@ -89,13 +167,13 @@ def _series(
     *,
     words: Words,
     now: datetime,
-) -> bytes:
-    zone = words.timezone
+) -> list[Event]:
+    """The series' events: the course itself, then each session still to give as an override."""
     sessions = series["sessions"]
-    active = [s for s in sessions if not s["cancelled"]]
+    active = _active(series)
 
     def at(iso: str) -> datetime:
-        return datetime.fromisoformat(iso).astimezone(zone)
+        return _at(iso, words)
 
     def common(event: Event) -> Event:
         event.add("uid", series_uid(series["course_id"], attendee))
@@ -108,34 +186,25 @@ def _series(
         event.add("attendee", person)
         return event
 
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST" if active else "CANCEL")
     title = words.title(series["course"])
     first = min(at(s["first_start"]) for s in sessions)
     master = common(Event())
     master.add("summary", title)
     master.add("dtstart", first)
-    if active:
-        lesson = active[0]
-        master.add("dtend", first + (at(lesson["end"]) - at(lesson["start"])))
-        master.add("location", words.place(lesson))
-        master.add("status", "CONFIRMED")
-        others = sorted({at(s["first_start"]) for s in sessions} - {first})
-        if others:
-            master.add("rdate", others)
-        cancelled = sorted(at(s["first_start"]) for s in sessions if s["cancelled"])
-        if cancelled:
-            master.add("exdate", cancelled)
-    else:
+    if not active:
         master.add("status", "CANCELLED")
-    calendar.add_component(master)
-    for session in active:
-        calendar.add_component(_occurrence(common(Event()), session, title, words, at))
-    # The zone's rules around the course only: from 1970 on, the VTIMEZONE lists 60 years.
-    calendar.add_missing_timezones(date(first.year - 1, 1, 1), date(first.year + 2, 1, 1))
-    return bytes(calendar.to_ical())
+        return [master]
+    lesson = active[0]
+    master.add("dtend", first + (at(lesson["end"]) - at(lesson["start"])))
+    master.add("location", words.place(lesson))
+    master.add("status", "CONFIRMED")
+    others = sorted({at(s["first_start"]) for s in sessions} - {first})
+    if others:
+        master.add("rdate", others)
+    cancelled = sorted(at(s["first_start"]) for s in sessions if s["cancelled"])
+    if cancelled:
+        master.add("exdate", cancelled)
+    return [master, *(_occurrence(common(Event()), session, title, words, at) for session in active)]
 
 
 def _occurrence(event: Event, session: dict[str, Any], title: str, words: Words, at: Any) -> Event:

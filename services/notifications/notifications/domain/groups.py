@@ -9,6 +9,7 @@ course still take place and when a teacher changed. Events carry only part of th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from taalhuis_shared.events import (
@@ -115,6 +116,11 @@ def teacher_before(known: Known | None, uid: str) -> str | None:
     """The teacher the session had before this event, if it was known."""
     session = (known or {}).get("sessions", {}).get(uid)
     return session["teacher"] if session else None
+
+
+def staff_addresses(everything: Iterable[Known]) -> set[str]:
+    """Everyone who works at a session of these groups (addresses as kept: case-folded)."""
+    return {a for known in everything for s in known.get("sessions", {}).values() for a in s.get("staff", [])}
 
 
 def series_for(known: Known, address: str) -> dict[str, Any] | None:

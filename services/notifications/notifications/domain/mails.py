@@ -104,9 +104,18 @@ def subject(kind: str, language: Language, items: Sequence[dict[str, Any]], word
 
 
 def compose(
-    notices: Sequence[Notice], *, timezone: ZoneInfo, mail_from: str, mail_domain: str, now: datetime
+    notices: Sequence[Notice],
+    *,
+    timezone: ZoneInfo,
+    mail_from: str,
+    mail_domain: str,
+    now: datetime,
+    feed: calendar.FeedLinks | None = None,
 ) -> Mail:
-    """One e-mail from all notices of one batch (one recipient, one kind, one language), composed `now`."""
+    """One e-mail from all notices of one batch (one recipient, one kind, one language), composed `now`.
+
+    With `feed`, a staff member's course mail gives the link to their calendar feed.
+    """
     head = notices[0]
     language = head.language
     words = Words(language, timezone)
@@ -117,6 +126,7 @@ def compose(
         "items": items,
         "sections": sections.by_group(head.kind, items, now),
         "w": words,
+        "feed_url": feed.url_for(head.recipient) if feed is not None and head.role == "staff" else None,
     }
     templates = environment(language)
     # Optional paragraphs leave blank lines behind: never more than one in a row.
