@@ -2,7 +2,7 @@
 
 Not a test. Run from the repository root (PostgreSQL must run; DATABASE_URL names the server):
 
-    .venv/bin/python bench/mail_throughput.py [--courses 5000] [--places 50] [--seed 2026]
+    .venv/bin/python bench/mail_throughput.py [--courses 5000] [--places 50] [--seed 2026] [--planned]
 
 Issue 11's target: 5,000 planned courses (25,000 sessions) at 50 places, one measure for all →
 every cancellation mail composed and handed to SMTP within 5 minutes, one mail per person. The
@@ -12,6 +12,11 @@ partners' contact persons and the coordinator) with their batch window already p
 an aiosmtpd sink in this process and runs the MailSender until every mail is handed over. It
 prints notices/s, mails/s, the time to the last mail, the load average, and checks that each
 person got exactly one mail.
+
+`--planned` writes instead the notices of one `CourseScheduled` per course (the mail of issue 11's
+sustained load: the teacher, the volunteer, both contact persons and the coordinator each get a
+small mail per course, with the course's invitations for the staff), and checks that each batch
+became exactly one mail.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import sys
 import threading
 import time
@@ -40,13 +46,14 @@ from notifications.adapters.tables import mails, notices  # noqa: E402
 from notifications.bootstrap import MIGRATIONS  # noqa: E402
 from notifications.domain.notices import Audience, notices_for  # noqa: E402
 from taalhuis_shared.db import make_engine, upgrade_schema  # noqa: E402
-from taalhuis_shared.events import SessionCancelled  # noqa: E402
+from taalhuis_shared.events import CourseScheduled, SessionCancelled  # noqa: E402
 from tests.support.smtp import free_port  # noqa: E402
 
 COORDINATOR = "coordinator@bibliotheek.example"
 MAIL_FROM = "taalhuis@bibliotheek.example"
 FIRST_START = datetime(2027, 3, 2, 12, 30, tzinfo=UTC)
 INSERT_CHUNK = 2000
+MESSAGE_ID = re.compile(rb"^Message-ID: (\S+)", re.MULTILINE | re.IGNORECASE)
 
 
 class Sink:
@@ -54,22 +61,29 @@ class Sink:
 
     def __init__(self) -> None:
         self.received: Counter[str] = Counter()
+        self.message_ids: Counter[bytes] = Counter()
         self.last_at = 0.0
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
         with self._lock:
             self.received.update(envelope.rcpt_tos)
+            self.message_ids[MESSAGE_ID.search(envelope.content)[1]] += 1  # type: ignore[index]
             self.last_at = time.perf_counter()
         return "250 OK"
 
 
-def measure(courses: int, places: int, rng: random.Random) -> list[SessionCancelled]:
-    """One SessionCancelled per session: `courses` courses of five weekly sessions at `places` places."""
+def measure(
+    courses: int, places: int, rng: random.Random, *, planned: bool = False
+) -> list[SessionCancelled | CourseScheduled]:
+    """One SessionCancelled per session: `courses` courses of five weekly sessions at `places` places.
+
+    `planned`: one CourseScheduled per course instead, its five sessions planned.
+    """
     teachers = max(1, courses // 5)
     volunteers = max(1, courses // 5)
     partners = max(2, courses // 25)
-    events = []
+    events: list[SessionCancelled | CourseScheduled] = []
     for n in range(courses):
         place = n % places
         teacher = rng.randrange(teachers)
@@ -99,6 +113,7 @@ def measure(courses: int, places: int, rng: random.Random) -> list[SessionCancel
                 for p in pair
             ],
         }
+        sessions = []
         for week in range(5):
             session_start = start + timedelta(weeks=week)
             session = {
@@ -117,6 +132,9 @@ def measure(courses: int, places: int, rng: random.Random) -> list[SessionCancel
                 "ipads": 6,
                 "setup_start": None,
             }
+            sessions.append(session)
+            if planned:
+                continue
             events.append(
                 SessionCancelled.model_validate(
                     {
@@ -128,10 +146,14 @@ def measure(courses: int, places: int, rng: random.Random) -> list[SessionCancel
                     }
                 )
             )
+        if planned:
+            events.append(CourseScheduled.model_validate({**common, "sessions": sessions}))
     return events
 
 
-async def write_notices(engine: AsyncEngine, events: list[SessionCancelled], audience: Audience) -> int:
+async def write_notices(
+    engine: AsyncEngine, events: list[SessionCancelled | CourseScheduled], audience: Audience
+) -> int:
     """The measure's notices, as the handler would write them, due a minute ago."""
     created = datetime.now(UTC) - timedelta(minutes=2)
     rows = [
@@ -186,13 +208,13 @@ async def run(args: argparse.Namespace) -> None:
     try:
         await upgrade_schema(url, MIGRATIONS)
         print(f"load average at start: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
-        events = measure(args.courses, args.places, random.Random(args.seed))  # noqa: S311 - test data
+        events = measure(args.courses, args.places, random.Random(args.seed), planned=args.planned)  # noqa: S311
         audience = Audience(COORDINATOR)
         written = await write_notices(engine, events, audience)
         async with engine.connect() as connection:
             people = await connection.scalar(select(func.count(func.distinct(notices.c.batch_key))))
-        print(f"courses {args.courses}, sessions {len(events)}, places {args.places}: "
-              f"{written} notices for {people} people")  # fmt: skip
+        print(f"courses {args.courses}, events {len(events)}, places {args.places}: "
+              f"{written} notices in {people} batches")  # fmt: skip
         sender = MailSender(
             engine,
             MailServer("127.0.0.1", port, tls="off"),
@@ -211,9 +233,11 @@ async def run(args: argparse.Namespace) -> None:
         print(f"mails handed to SMTP: {mailed} in {took:.1f} s (time to the last mail)")
         print(f"notices/s: {written / took:.0f}, mails/s: {mailed / took:.1f}")
         print(f"load average at end: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
-        twice = [address for address, count in sink.received.items() if count > 1]
+        # A lockdown: one mail per person. Planned courses: one per batch (per course and person).
+        twice = [address for address, count in sink.received.items() if count > 1 and not args.planned]
+        twice += [key.decode() for key, count in sink.message_ids.items() if count > 1]
         if mailed != people or twice:
-            sys.exit(f"not one mail per person: {people} people, {mailed} mails, {len(twice)} more than once")
+            sys.exit(f"not one mail per batch: {people} batches, {mailed} mails, {len(twice)} more than once")
     finally:
         await engine.dispose()
         controller.stop()
@@ -227,6 +251,7 @@ def main() -> None:
     parser.add_argument("--courses", type=int, default=5000, help="planned courses of five sessions each")
     parser.add_argument("--places", type=int, default=50)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--planned", action="store_true", help="CourseScheduled mails instead of a lockdown")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds before giving up")
     asyncio.run(run(parser.parse_args()))
 

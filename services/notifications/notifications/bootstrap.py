@@ -81,6 +81,7 @@ def mail_sender(settings: Settings, engine: AsyncEngine, clock: Clock) -> MailSe
         audience=audience(settings),
         timezone=ZoneInfo(settings.timezone),
         poll_interval=settings.mail_poll_interval,
+        connections=settings.smtp_connections,
         clock=clock,
         feed=feed_links(settings),
     )

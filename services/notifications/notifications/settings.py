@@ -8,7 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 
 from taalhuis_shared.messaging.settings import ServiceSettings
 
-from .adapters.mail_sender import SmtpTls
+from .adapters.mail_sender import SMTP_CONNECTIONS, SmtpTls
 
 Language = Literal["nl", "en"]
 
@@ -26,6 +26,8 @@ class Settings(ServiceSettings):
     # gets no mail until that is fixed (or this is `off`).
     smtp_tls: SmtpTls = "opportunistic"
     mail_poll_interval: float = 1.0
+    # SMTP connections mail goes out over at once when much is waiting (a trickle uses one).
+    smtp_connections: int = Field(default=SMTP_CONNECTIONS, ge=1, le=20)
     # Session times in the e-mails are written in this zone.
     timezone: str = "Europe/Amsterdam"
     # The library coordinator: groups, course dates, changes, problems and the rejection summary.

@@ -31,7 +31,7 @@ from tests.support.smtp import SmtpServer, free_port
 from tests.support.waiting import eventually
 from tests.unit.notifications import courses as c
 
-LINKS = FeedLinks("https://taalhuis.example", "a feed secret")
+LINKS = FeedLinks("https://taalhuis.example", "a feed secret for the tests")
 OTHER_TEACHER = "joost.deboer@bibliotheekgouda.example"
 
 

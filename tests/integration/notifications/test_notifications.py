@@ -18,7 +18,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from notifications.adapters.mail_sender import MailSender, MailServer, SmtpTls
+from notifications.adapters.mail_sender import SMTP_CONNECTIONS, MailSender, MailServer, SmtpTls
 from notifications.adapters.repository import NoticeRepository
 from notifications.adapters.tables import mails, notices
 from notifications.bootstrap import build_app
@@ -314,6 +314,91 @@ async def test_mails_wait_while_smtp_is_down_and_each_arrives_once(engine: Async
     assert recipients(smtp) == Counter({address: 2 for address in [*STAFF, *CONTACTS, c.COORDINATOR]})
     assert len({m["Message-ID"] for m in smtp.mailbox.messages}) == 10
     assert all(row.attempts >= 2 and row.sent_at for row in await stored_mails(engine))
+
+
+# --- SMTP_CONNECTIONS: a backlog goes out over several connections -------------------------------
+
+
+async def courses_of_distinct_teachers(engine: AsyncEngine, count: int) -> list[str]:
+    """`count` courses, each its own teacher: `5 * count` mails, most recipients getting `count`."""
+    teachers = [f"docent{n}@bibliotheekgouda.example" for n in range(count)]
+    for n, teacher in enumerate(teachers):
+        await handle(engine, c.course(f"course-{n}", teacher={"name": f"Docent {n}", "email": teacher}))
+    return teachers
+
+
+def in_order_of_composing(smtp: SmtpServer, rows: list[Any]) -> bool:
+    """Each recipient received their mails in the order they were composed (the order they were due)."""
+    for address in {row.recipient for row in rows}:
+        composed = [row.message_id for row in rows if row.recipient == address]
+        if [str(m["Message-ID"]) for m in smtp.mailbox.to(address)] != composed:
+            return False
+    return True
+
+
+async def test_a_backlog_goes_out_over_several_connections_each_mail_once_and_in_order_per_person(
+    engine: AsyncEngine, smtp: SmtpServer
+) -> None:
+    teachers = await courses_of_distinct_teachers(engine, 8)
+    await deliver(engine, smtp)
+
+    rows = await stored_mails(engine)
+    assert len(rows) == 40
+    assert recipients(smtp) == Counter(
+        {**dict.fromkeys(teachers, 1), **dict.fromkeys([c.VOLUNTEER, *CONTACTS, c.COORDINATOR], 8)}
+    )
+    assert sorted(str(m["Message-ID"]) for m in smtp.mailbox.messages) == sorted(r.message_id for r in rows)
+    assert 2 <= len(set(smtp.mailbox.peers)) <= SMTP_CONNECTIONS
+    assert in_order_of_composing(smtp, rows)
+
+
+async def test_with_several_connections_the_answer_still_goes_before_the_placement(
+    engine: AsyncEngine, smtp: SmtpServer
+) -> None:
+    long_windows: Mapping[Window, float] = {"now": 0.0, "batch": 3600.0, "digest": 3600.0}
+
+    def repository(connection: AsyncConnection) -> NoticeRepository:
+        return NoticeRepository(connection, long_windows, Clock())
+
+    await handle_event(
+        notify,
+        ENVELOPE.validate_python(c.event(c.accepted(1))),
+        NoticeUnitOfWork(engine, repository),
+        AUDIENCE,
+    )
+    # Enough other mail, much of it to the same contact person, for every connection to be used.
+    await courses_of_distinct_teachers(engine, 6)
+    await handle(engine, c.group_filled())
+    await deliver(engine, smtp)
+
+    assert len(set(smtp.mailbox.peers)) >= 2
+    subjects = [str(m["Subject"]) for m in smtp.mailbox.to(c.PROMEN["email"])]
+    assert subjects[0] == "Antwoord op uw aanmeldingen"
+    assert subjects.index("Antwoord op uw aanmeldingen") < subjects.index(
+        "Groep Klik & Tik niveau 1 is compleet"
+    )
+    assert in_order_of_composing(smtp, await stored_mails(engine))
+
+
+async def test_smtp_down_with_several_connections_delays_mail_and_loses_none(engine: AsyncEngine) -> None:
+    smtp = SmtpServer()  # its port is chosen, but nothing listens on it yet
+    teachers = await courses_of_distinct_teachers(engine, 4)
+
+    async with running_sender(engine, smtp.port):
+        await every_mail_tried_none_sent(engine)
+        smtp.start()
+        try:
+            await eventually(lambda: quiet(engine), what="every mail sent after SMTP is up")
+        finally:
+            smtp.stop()
+
+    rows = await stored_mails(engine)
+    assert len(rows) == 20 and all(row.attempts >= 2 and row.sent_at for row in rows)
+    assert recipients(smtp) == Counter(
+        {**dict.fromkeys(teachers, 1), **dict.fromkeys([c.VOLUNTEER, *CONTACTS, c.COORDINATOR], 4)}
+    )
+    assert len({m["Message-ID"] for m in smtp.mailbox.messages}) == len(smtp.mailbox.messages) == 20
+    assert len(set(smtp.mailbox.peers)) >= 2
 
 
 async def test_a_name_with_a_line_break_injects_nothing_and_is_escaped(

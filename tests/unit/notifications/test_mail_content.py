@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -13,7 +14,7 @@ import pytest
 
 from notifications.domain import mails
 from notifications.domain.notices import Audience, Language, Notice, hold_of, notices_for
-from taalhuis_shared.events import ContactPerson, EventData
+from taalhuis_shared.events import ContactPerson, CourseScheduled, EventData
 from tests.support.mime import calendars, events_of, html_part, sessions_of, text_part
 
 from . import courses as c
@@ -251,3 +252,29 @@ def test_an_answer_sent_to_the_configured_contact_instead_says_why(language: Lan
         # The note stands under each replaced referral, and under no other.
         items = part.split("PRM-")[1:]
         assert [note in item for item in items] == [True, False, True], part
+
+
+@pytest.mark.parametrize("data", [c.course(), c.group_filled(), c.cancelled(1, measure_id=None)])
+def test_the_header_classes_made_once_give_the_bytes_of_the_standard_registry(
+    data: EventData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A name to encode (RFC 2047) and to fold: the headers the registry's classes write.
+    teacher = {"name": "Sanné Ünal-Bakker van der Wal-Groenendijk de Jong", "email": c.TEACHER}
+    if isinstance(data, CourseScheduled):
+        data = data.model_copy(update={"teacher": data.teacher.model_copy(update=teacher)})
+    composed = datetime(2026, 11, 1, tzinfo=UTC)
+
+    def as_bytes() -> list[bytes]:
+        found = []
+        for notice in notices(data):
+            mail = mails.compose(
+                [notice], timezone=AMSTERDAM, mail_from=MAIL_FROM, mail_domain="example", now=composed
+            )
+            raw = mails.as_email(mail, mail_from=MAIL_FROM, composed_at=composed).as_bytes()
+            found.append(re.sub(rb"={15}\d+==", b"boundary", raw))  # the random MIME boundaries
+        return found
+
+    made_once = as_bytes()
+    monkeypatch.setattr(mails, "SMTP_POLICY", email.policy.SMTP)
+    assert made_once == as_bytes()
+    assert any(b"=?utf-8?" in raw for raw in made_once) == isinstance(data, CourseScheduled)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -244,4 +245,8 @@ def organizer_address(mail_from: str) -> str:
 
 
 def method_of(ics: bytes) -> str:
-    return str(Calendar.from_ical(ics)["method"])
+    """The iTIP method of an invitation made here, read off its header lines (parsing the whole
+    object back cost a sixth of composing a lockdown's mails)."""
+    head = ics.split(b"BEGIN:VEVENT", 1)[0]
+    found = re.search(rb"^METHOD:(\w+)\r?$", head, re.MULTILINE)
+    return found.group(1).decode() if found else "PUBLISH"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_time
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
@@ -46,12 +47,19 @@ def translations(language: Language) -> Translations:
     return Translations(compiled)
 
 
+@cache
+def locale_of(language: Language) -> Locale:
+    """Babel's locale, parsed once: Babel parses a locale given by name again on every date."""
+    return Locale.parse(language)
+
+
 class Words:
     """Dates, times, lists, course and group names in one language and time zone, for the templates."""
 
     def __init__(self, language: Language, timezone: ZoneInfo) -> None:
         self.language, self.timezone = language, timezone
         self.t = translations(language)
+        self.locale = locale_of(language)
 
     def moment(self, iso: str) -> datetime:
         return datetime.fromisoformat(iso).astimezone(self.timezone)
@@ -63,14 +71,14 @@ class Words:
 
     def date(self, value: str | Day) -> str:
         """`dinsdag 8 december 2026` / `Tuesday 8 December 2026`, from a moment or a day."""
-        return format_date(self._day(value), "EEEE d MMMM y", locale=self.language)
+        return format_date(self._day(value), "EEEE d MMMM y", locale=self.locale)
 
     def day(self, value: str | Day) -> str:
         """`dinsdag 8 december`: a date in a subject line."""
-        return format_date(self._day(value), "EEEE d MMMM", locale=self.language)
+        return format_date(self._day(value), "EEEE d MMMM", locale=self.locale)
 
     def time(self, iso: str) -> str:
-        return format_time(self.moment(iso), "HH:mm", locale=self.language)
+        return format_time(self.moment(iso), "HH:mm", locale=self.locale)
 
     def when(self, iso: str) -> str:
         """`dinsdag 8 december 2026 om 13:30`."""
@@ -123,4 +131,4 @@ class Words:
 
     def list(self, items: list[str]) -> str:
         """`Ahmed B., Fatima E. en Kees V.`."""
-        return format_list(list(items), locale=self.language) if items else ""
+        return format_list(list(items), locale=self.locale) if items else ""
