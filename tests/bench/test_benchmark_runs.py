@@ -31,6 +31,21 @@ def test_the_planning_benchmark_reports_time_and_groups_planned_within_two_weeks
     assert 0 < int(planned[2]) <= int(planned[1]) <= 20
 
 
+def test_the_crowded_planner_benchmark_checks_the_plans_and_reports_their_digest() -> None:
+    result = subprocess.run(
+        [sys.executable, "bench/planner_crowded.py", "--groups", "30", "--check-every", "3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"total planning time: [\d.]+ s", result.stdout), result.stdout
+    assert re.search(r"digest of the plans: [0-9a-f]{16}", result.stdout), result.stdout
+    assert re.search(r"load average at end: [\d.]+ [\d.]+ [\d.]+", result.stdout), result.stdout
+
+
 def test_the_hop_and_relay_benchmark_reports_both_rates_their_ratio_and_the_load(
     servers: tuple[str, str],
 ) -> None:

@@ -83,16 +83,18 @@ class UnitOfWork(Generic[Repository]):
             if exc_type is None:
                 await self.flush()
                 await self.connection.commit()
+                # Right after the commit, before giving the connection back (a round trip): a
+                # callback that updates what the process knows (scheduling's booking index) runs
+                # before another unit of work of the process, let in by the commit, reads it.
+                if self._added_events and self._on_events_committed:
+                    self._on_events_committed()
+                for callback in self._after_commit:
+                    callback()
             else:
                 await self.connection.rollback()
         finally:
             await self.connection.close()
             self._connection = None
-        if exc_type is None and self._added_events and self._on_events_committed:
-            self._on_events_committed()
-        if exc_type is None:
-            for callback in self._after_commit:
-                callback()
 
     async def flush(self) -> None:
         """Write what was kept back: the repository's changes (in the order registered), then the outbox."""
@@ -101,6 +103,18 @@ class UnitOfWork(Generic[Repository]):
         if self._outbox:
             await store.add_many_to_outbox(self.connection, self._outbox)
             self._outbox = []
+
+    async def write_out(self) -> None:
+        """Write what was kept back and the events published so far now, and let go of those events.
+
+        For a handler that publishes thousands of events in one transaction (a measure), so that
+        memory follows a part of its work, not all of it. The rows stay in the transaction: they
+        commit or roll back with it. The events are also dropped from `handled` (`Handled.published`),
+        so use it only where nothing reads them there (enrolment's counting does).
+        """
+        await self.flush()
+        for handled in self.handled:
+            handled.published.clear()
 
     def before_commit(self, step: Callable[[], Awaitable[None]]) -> None:
         """Run `step` (which writes kept-back changes) before the outbox rows and the commit."""

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from scheduling.domain.planner import (
     Booking,
@@ -73,6 +74,51 @@ def test_bookings_outside_the_days_searched_change_nothing(
         if isinstance(outcome, Plan):
             assert all(first <= s.start.date() <= last for s in outcome.sessions)
             taken += bookings_of(outcome, req)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.randoms(use_true_random=False))
+def test_the_rooms_taken_stay_right_as_courses_are_planned_and_cancelled(
+    scenario: tuple[Resources, list[PlanRequest]], rng: random.Random
+) -> None:
+    """What the index keeps of the rooms taken per place, date and interval is what a new index of
+    the same bookings answers, after sessions were cancelled (one) or stopped (a whole course)."""
+    res, requests = scenario
+    index = BookingIndex(res.zone)
+    courses: list[list[Booking]] = []
+    for n, req in enumerate(requests):
+        outcome = plan_course(req, res, index)
+        assert outcome == plan_course(req, res, [b for course in courses for b in course])
+        if isinstance(outcome, Plan):
+            courses.append(bookings_of(outcome, req))
+            for booking in courses[-1]:
+                index.add(booking)
+        courses = [course for course in courses if course]
+        if courses and n % 3 == 2:
+            course = courses[rng.randrange(len(courses))]
+            gone = [course.pop(rng.randrange(len(course)))] if rng.random() < 0.5 else course[:]
+            event("one session cancelled" if len(gone) == 1 else "a course stopped")
+            for booking in gone:
+                index.remove(booking)
+                if booking in course:
+                    course.remove(booking)
+    fresh = BookingIndex(res.zone, [b for course in courses for b in course])
+    asked = [
+        (key, interval, taken)
+        for key, known in index._rooms_taken.items()
+        for interval, taken in known.items()
+    ]
+    event("rooms asked for" if asked else "no rooms asked for")
+    for (place_id, day), interval, taken in asked:
+        assert taken == fresh.rooms_taken(place_id, day, interval)
+
+
+def test_a_booking_of_a_planned_session_holds_what_the_session_holds() -> None:
+    req = request("c1")
+    plan = plan_course(req, resources(places=[place("wijk", bring_ipads=True)]), [])
+    assert isinstance(plan, Plan)
+    made = [Booking.of(req.course_id, req.course_type, req.partner_ids, s) for s in plan.sessions]
+    assert made == bookings_of(plan, req)
 
 
 def test_a_removed_booking_frees_what_it_took() -> None:

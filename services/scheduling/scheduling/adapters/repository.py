@@ -33,6 +33,19 @@ from ..domain.model import (
 from ..domain.planner import Booking, BookingIndex, PlannedSession
 from .tables import booking_version, courses, group_changes, measures, sessions
 
+# The columns of `sessions` that say where, when and with what a session takes place.
+PLACED = (
+    "place_id",
+    "room_id",
+    "teacher_id",
+    "volunteer_ids",
+    "ipads",
+    "start",
+    "end",
+    "busy_from",
+    "busy_until",
+)
+
 # Any constant will do, as long as every scheduling process uses the same one.
 PLANNING_LOCK = 0x5C4E_D0E1
 
@@ -268,6 +281,7 @@ class SchedulingRepository:
         self._version_read = version
         index = self._known.current(version, since)
         if index is None:
+            self._known.forget()  # not kept in memory beside the bookings read to replace it
             index = self._known.replace(version, since, await self.bookings(since))
         return index
 
@@ -300,8 +314,10 @@ class SchedulingRepository:
         index on status and start is used: the cost follows the weeks asked for, not every
         session ever planned.
         """
+        # Only what a booking holds: not the session as announced (JSON decoded for nothing).
+        placed = [sessions.c[name] for name in PLACED]
         query = (
-            select(sessions, courses.c.course_type, courses.c.partner_ids)
+            select(sessions.c.course_id, *placed, courses.c.course_type, courses.c.partner_ids)
             .join(courses, courses.c.id == sessions.c.course_id)
             .where(
                 sessions.c.status == PLANNED,
@@ -312,23 +328,7 @@ class SchedulingRepository:
         if before is not None:
             query = query.where(sessions.c.start < before)
         rows = await self._connection.execute(query.order_by(sessions.c.start, sessions.c.id))
-        return [
-            Booking(
-                course_id=row.course_id,
-                course_type=row.course_type,
-                partner_ids=frozenset(row.partner_ids),
-                place_id=row.place_id,
-                room_id=row.room_id,
-                teacher_id=row.teacher_id,
-                volunteer_ids=frozenset(row.volunteer_ids),
-                ipads=row.ipads,
-                start=row.start,
-                end=row.end,
-                busy_from=row.busy_from,
-                busy_until=row.busy_until,
-            )
-            for row in rows
-        ]
+        return [Booking.of(row.course_id, row.course_type, row.partner_ids, row) for row in rows]
 
     async def cancel(
         self, session_id: str, reason_code: str, measure_id: str | None, announced: Session

@@ -33,9 +33,13 @@ The dates depend only on the calendar, and the three kinds do not constrain each
 combinations of resources are tried and the search is exhaustive for this shape of plan: no
 plan of the same shape starts in an earlier window. Busy intervals are indexed per resource and
 date beforehand (`BookingIndex`, which a caller can keep and update, so that a request costs the
-same with 100 or 5,000 courses planned). Measured in `bench/README.md`: about 10 ms a group for
-200 groups over 20 places, with every group planned within two weeks when the weekly limits do
-not hold it back; that is why this search is used, not a constraint solver.
+same with 100 or 5,000 courses planned). The index also keeps which rooms of a place are taken
+for each date and interval a search asked about, until a booking at that place and date comes or
+goes: when many groups want the same weeks, each later one tries every place and time the
+earlier ones filled, and a time with a week without a free room is passed over first, with a
+look-up per week. Measured in `bench/README.md`: about 10 ms a group for 200 groups over 20
+places, with every group planned within two weeks when the weekly limits do not hold it back;
+that is why this search is used, not a constraint solver.
 
 When there is no plan, the reason is found by dropping one constraint at a time and searching
 again: teachers' time and bookings (`no-qualified-teacher`), the iPad pool (`no-ipads`), the
@@ -49,7 +53,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 # --- what the library has ------------------------------------------------------------------------
@@ -135,6 +139,47 @@ class Booking:
     end: datetime
     busy_from: datetime  # start minus set-up, when iPads are brought
     busy_until: datetime  # end plus packing up
+
+    @classmethod
+    def of(cls, course_id: str, course_type: str, partner_ids: Iterable[str], session: Placed) -> Booking:
+        """A course's session as a booking: one just planned, or one read back from the database."""
+        return cls(
+            course_id=course_id,
+            course_type=course_type,
+            partner_ids=frozenset(partner_ids),
+            place_id=session.place_id,
+            room_id=session.room_id,
+            teacher_id=session.teacher_id,
+            volunteer_ids=frozenset(session.volunteer_ids),
+            ipads=session.ipads,
+            start=session.start,
+            end=session.end,
+            busy_from=session.busy_from,
+            busy_until=session.busy_until,
+        )
+
+
+class Placed(Protocol):
+    """Where, when and with what a session takes place: a `PlannedSession`, or a row of sessions."""
+
+    @property
+    def place_id(self) -> str: ...
+    @property
+    def room_id(self) -> str: ...
+    @property
+    def teacher_id(self) -> str: ...
+    @property
+    def volunteer_ids(self) -> Iterable[str]: ...
+    @property
+    def ipads(self) -> int: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+    @property
+    def busy_from(self) -> datetime: ...
+    @property
+    def busy_until(self) -> datetime: ...
 
 
 # --- what is asked and what comes out -------------------------------------------------------------
@@ -318,7 +363,12 @@ class BookingIndex:
     def __init__(self, zone: ZoneInfo, bookings: Iterable[Booking] = ()) -> None:
         self.zone = zone
         self.people: dict[str, dict[date, list[Interval]]] = defaultdict(lambda: defaultdict(list))
-        self.rooms: dict[tuple[str, str], dict[date, list[Interval]]] = defaultdict(lambda: defaultdict(list))
+        # Per place and date, each room's intervals; and, asked for by the planner and kept until
+        # a booking at that place and date comes or goes, which rooms are taken for an interval:
+        # one group after another tries the same places, days and times, full ones above all.
+        self.rooms: dict[tuple[str, date], dict[str, list[Interval]]] = defaultdict(lambda: defaultdict(list))
+        self._rooms_taken: dict[tuple[str, date], dict[Interval, frozenset[str]]] = {}
+        self._room_sets: dict[frozenset[str], frozenset[str]] = {}
         self.ipads: dict[date, list[tuple[int, int, int]]] = defaultdict(list)
         # Course ids per course type, partner and ISO week (for the weekly limits), and the weeks
         # in which each course has a session.
@@ -333,7 +383,8 @@ class BookingIndex:
         for day in days:
             for person in (booking.teacher_id, *sorted(booking.volunteer_ids)):
                 self.people[person][day].append(interval)
-            self.rooms[booking.place_id, booking.room_id][day].append(interval)
+            self.rooms[booking.place_id, day][booking.room_id].append(interval)
+            self._rooms_taken.pop((booking.place_id, day), None)
             if booking.ipads:
                 self.ipads[day].append((*interval, booking.ipads))
         self._count[booking.course_id, week] += 1
@@ -347,7 +398,8 @@ class BookingIndex:
         for day in days:
             for person in (booking.teacher_id, *sorted(booking.volunteer_ids)):
                 self.people[person][day].remove(interval)
-            self.rooms[booking.place_id, booking.room_id][day].remove(interval)
+            self.rooms[booking.place_id, day][booking.room_id].remove(interval)
+            self._rooms_taken.pop((booking.place_id, day), None)
             if booking.ipads:
                 self.ipads[day].remove((*interval, booking.ipads))
         key = (booking.course_id, week)
@@ -357,6 +409,17 @@ class BookingIndex:
             self.weeks[booking.course_id].discard(week)
             for partner in booking.partner_ids:
                 self.courses[booking.course_type, partner, week].discard(booking.course_id)
+
+    def rooms_taken(self, place_id: str, day: date, interval: Interval) -> frozenset[str]:
+        """The ids of the rooms at the place that are busy at some time within `interval` that day."""
+        known = self._rooms_taken.setdefault((place_id, day), {})
+        taken = known.get(interval)
+        if taken is None:
+            rooms = self.rooms.get((place_id, day), {})
+            found = frozenset(r for r, busy in rooms.items() if _overlaps(busy, interval))
+            # Most answers are the same few sets (none taken, all taken): kept once each.
+            taken = known[interval] = self._room_sets.setdefault(found, found)
+        return taken
 
     def other_courses(self, request: PlanRequest, partner: str, week: tuple[int, int]) -> int:
         """How many other courses of the request's type the partner has in that week."""
@@ -384,13 +447,6 @@ class _Search:
             key=lambda t: (t.id != request.preferred_teacher_id, t.id),
         )
         self.volunteers = sorted(resources.volunteers, key=lambda v: v.id)
-        self.availability = {
-            p.id: {day: _minutes(hours) for day, hours in p.availability.items()}
-            for p in (*resources.teachers, *resources.volunteers)
-        }
-        self.opening = {
-            p.id: {day: _minutes(hours) for day, hours in p.opening_hours.items()} for p in self.places
-        }
         self.limit = resources.weekly_limits.get(request.course_type)
         # What is taken: built here from a list, or kept by the caller across requests.
         self.index = bookings if isinstance(bookings, BookingIndex) else BookingIndex(self.zone, bookings)
@@ -428,14 +484,24 @@ class _Search:
             return
         setup = self.resources.setup_minutes if place.bring_ipads else 0
         length = self.resources.session_minutes
+        rooms = frozenset(room.id for room in place.rooms)
         for day in days:
             start_times = self._start_times(place, day.isoweekday())
             dates = self._dates(place, day) if start_times else None
             if dates is None or not (relaxed.limits or self._within_limits(dates)):
                 continue
             for start_minute in start_times:
+                # A week without a free room: no plan at this time. Checked first, as it is cheap
+                # and the common case where many groups want the same weeks (the first week first).
+                start = self._instant(dates[0], start_minute)
+                taken = self.index.rooms_taken(place.id, dates[0], (start - setup, start + length + setup))
+                if rooms <= taken:
+                    continue
                 starts = [self._instant(d, start_minute) for d in dates]
                 busy = tuple((start - setup, start + length + setup) for start in starts)
+                weeks = zip(dates, busy, strict=True)
+                if any(rooms <= self.index.rooms_taken(place.id, d, b) for d, b in weeks):
+                    continue
                 candidate = _Candidate(place, dates, start_minute, busy)
                 if relaxed.ipads or self._ipads_free(candidate):
                     yield candidate
@@ -446,7 +512,7 @@ class _Search:
             res = self.resources
             before = res.setup_minutes if place.bring_ipads else 0
             starts: set[int] = set()
-            for open_, close in self.opening[place.id].get(weekday, ()):
+            for open_, close in _minutes(place.opening_hours.get(weekday, ())):
                 start = open_ + before
                 while start + res.session_minutes + before <= close:
                     starts.add(start)
@@ -513,8 +579,7 @@ class _Search:
         )
 
     def _room_free(self, place: Place, room: Room, candidate: _Candidate, n: int) -> bool:
-        taken = self.index.rooms.get((place.id, room.id))
-        return taken is None or not _overlaps(taken.get(candidate.dates[n], ()), candidate.busy[n])
+        return room.id not in self.index.rooms_taken(place.id, candidate.dates[n], candidate.busy[n])
 
     def _person_free(self, person: Person, candidate: _Candidate, n: int) -> bool:
         taken = self.index.people.get(person.id)
@@ -527,7 +592,7 @@ class _Search:
             end = start_minute + self.resources.session_minutes
 
             def can(person: Person) -> bool:
-                return _inside(self.availability[person.id].get(weekday, ()), start_minute, end)
+                return _inside(_minutes(person.availability.get(weekday, ())), start_minute, end)
 
             self._available_cache[key] = (
                 [t for t in self.teachers if can(t)],
@@ -612,10 +677,17 @@ def _choose(
 
     The second value says whether one candidate covers every date. None: some date has nobody.
     """
+    # What the first pass found (up to each candidate's first busy date) is not asked again.
+    rows: list[tuple[_T, list[bool]]] = []
     for candidate in candidates:
-        if all(free(candidate, n) for n in range(n_dates)):
+        row: list[bool] = []
+        while len(row) < n_dates and (not row or row[-1]):
+            row.append(free(candidate, len(row)))
+        if all(row):
             return [candidate] * n_dates, True
-    rows = [(candidate, [free(candidate, n) for n in range(n_dates)]) for candidate in candidates]
+        rows.append((candidate, row))
+    for candidate, row in rows:
+        row += [free(candidate, n) for n in range(len(row), n_dates)]
     chosen: list[_T] = []
     main, main_row = max(rows, key=lambda item: sum(item[1]), default=(None, []))
     for n in range(n_dates):

@@ -106,7 +106,8 @@ async def schedule_group(
         return
     plan = [(s, model.announce(s, resources, str(uuid.uuid4()), revision=0)) for s in outcome.sessions]
     await uow.repository.add_course(course_id, group, plan, membership_as_of, earliest_start=earliest)
-    uow.after_commit(await uow.repository.after_adding([_booking(request, s) for s in outcome.sessions]))
+    booked = [Booking.of(course_id, request.course_type, request.partner_ids, s) for s in outcome.sessions]
+    uow.after_commit(await uow.repository.after_adding(booked))
     sessions = [announced for _, announced in plan]
     log.info("group %s scheduled as course %s from %s", group.group_id, course_id, sessions[0].start)
     location, teacher = _where_and_who(sessions[0])
@@ -170,7 +171,7 @@ async def announce_measures(
             uow, [(found[course_id], stopped[course_id]) for course_id in round_ids], measure
         )
         cancelled += sum(len(sessions) for sessions in stopped.values())
-        await _write_out(uow)
+        await uow.write_out()
     await _applied(
         uow,
         MeasuresApplied(
@@ -215,18 +216,6 @@ async def _pause(uow: Uow, stopped: list[tuple[Course, list[CourseSession]]], me
     await uow.repository.cancel_many(cancellations)
     await uow.repository.set_statuses(pausing, PAUSED, paused_by=measure.id)
     return len(pausing)
-
-
-async def _write_out(uow: Uow) -> None:
-    """Write the events published so far to the outbox now, and let go of them.
-
-    The outbox rows stay in the transaction (they commit or roll back with it). The unit of work
-    also keeps each handled event's published events (`Handled.published`, which enrolment's
-    counting reads); nothing in scheduling reads them, so they are let go with the rows.
-    """
-    await uow.flush()
-    for handled in uow.handled:
-        handled.published.clear()
 
 
 async def _applied(uow: Uow, applied: MeasuresApplied) -> None:
@@ -502,23 +491,6 @@ async def _plan(uow: Uow, request: PlanRequest, resources: Resources) -> Plan | 
     )
     measures = await uow.repository.measures()
     return plan_course(request, model.with_measures(resources, measures), bookings)
-
-
-def _booking(request: PlanRequest, planned: PlannedSession) -> Booking:
-    return Booking(
-        course_id=request.course_id,
-        course_type=request.course_type,
-        partner_ids=request.partner_ids,
-        place_id=planned.place_id,
-        room_id=planned.room_id,
-        teacher_id=planned.teacher_id,
-        volunteer_ids=frozenset(planned.volunteer_ids),
-        ipads=planned.ipads,
-        start=planned.start,
-        end=planned.end,
-        busy_from=planned.busy_from,
-        busy_until=planned.busy_until,
-    )
 
 
 def _cancellation(
