@@ -44,7 +44,8 @@ LIFTED_FROM = date(2027, 5, 3)
 
 
 def term_resources() -> dict[str, Any]:
-    """Three places, teachers with and without Digisterker, part-time people, a small iPad pool."""
+    """Three places with travel between them, teachers with and without Digisterker, part-time
+    people, a small iPad pool."""
     return resources_data(
         teachers=[
             person("anna", KLIK, DIGI),
@@ -60,6 +61,8 @@ def term_resources() -> dict[str, Any]:
         ],
         ipads=12,
         weekly_limits={KLIK: 3, DIGI: 2},
+        travel_default_minutes=20,
+        travel_minutes=[{"between": ["bieb", "wijk"], "minutes": 10}],
     )
 
 
@@ -168,3 +171,55 @@ async def test_the_checker_finds_a_rule_broken_on_purpose(
     [line] = broken
     assert line.startswith(f"{klik.teacher_id} is in two sessions at once"), line
     assert klik.id in line and digi.id in line
+
+
+async def test_a_teacher_gets_time_to_travel_from_the_library_to_the_partner_s_site(
+    uow: NewUnitOfWork, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """From the issue: a teacher ended at the library at 11:00 and set up at the partner's from 11:00."""
+    resources = load(tmp_path, resources_data(travel_default_minutes=20), "travel.yaml")
+    # Digisterker: Anna is the only one who may give it. First at the library, 9:00-11:00.
+    library = group(1, DIGI, "promen", preferred_locations=["bieb"])
+    await handle(schedule_group, library, uow(), resources, LEAD_DAYS, NOW)
+    # Then at the partner's site: set-up from 11:20 at the earliest, so the first start time
+    # after that (every half hour from 9:45) is 12:15, with set-up from 11:30.
+    site = group(2, DIGI, "gemeente", preferred_locations=["promen"])
+    await handle(schedule_group, site, uow(), resources, LEAD_DAYS, NOW)
+
+    planned = await assert_plan_holds(engine, tmp_path / "travel.yaml", AMSTERDAM)
+    first = {r.place_id: r for r in planned if r.number == 1}
+    assert first["promen"].teacher_id == first["bieb"].teacher_id == "anna"
+    assert first["bieb"].end.astimezone(AMSTERDAM) == datetime(2027, 3, 8, 11, 0, tzinfo=AMSTERDAM)
+    assert first["promen"].busy_from.astimezone(AMSTERDAM) == datetime(2027, 3, 8, 11, 30, tzinfo=AMSTERDAM)
+
+
+async def test_ipads_packed_up_at_one_site_are_set_up_at_another_only_after_the_journeys(
+    uow: NewUnitOfWork, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """From the issue: iPads packed up at one site until 11:30 and set up at another from 11:30."""
+    travel = [{"between": ["bieb", "wijk"], "minutes": 10}, {"between": ["bieb", "promen"], "minutes": 20}]
+    resources = load(tmp_path, resources_data(ipads=5, travel_minutes=travel), "ipads.yaml")
+    # Four iPads in the neighbourhood centre, 9:00-12:30 with set-up and packing up: out of the
+    # library 8:50-12:40. The pool of five has room for one group outside at a time.
+    await handle(
+        schedule_group,
+        group(1, KLIK, "promen", preferred_locations=["wijk"]),
+        uow(),
+        resources,
+        LEAD_DAYS,
+        NOW,
+    )
+    # At the partner's site: the iPads are back at 12:40 and there at 13:00 (not from 12:30).
+    await handle(
+        schedule_group,
+        group(2, KLIK, "uwv", preferred_locations=["promen"]),
+        uow(),
+        resources,
+        LEAD_DAYS,
+        NOW,
+    )
+
+    planned = await assert_plan_holds(engine, tmp_path / "ipads.yaml", AMSTERDAM)
+    first = {r.place_id: r for r in planned if r.number == 1}
+    assert first["wijk"].busy_until.astimezone(AMSTERDAM) == datetime(2027, 3, 8, 12, 30, tzinfo=AMSTERDAM)
+    assert first["promen"].busy_from.astimezone(AMSTERDAM) == datetime(2027, 3, 8, 13, 0, tzinfo=AMSTERDAM)

@@ -6,7 +6,7 @@ turned into its bookings and closures, and its planned sessions into the session
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -215,15 +215,26 @@ def announce(planned: PlannedSession, resources: Resources, session_id: str, rev
     )
 
 
-def ipads_fit(session: CourseSession, needed: int, others: Sequence[Booking], pool: int) -> bool:
-    """Whether `needed` iPads can go to this session beside what other sessions hold then."""
-    overlapping = [
-        b for b in others if b.ipads and b.busy_from < session.busy_until and session.busy_from < b.busy_until
-    ]
+def ipads_fit(
+    session: CourseSession,
+    needed: int,
+    others: Sequence[Booking],
+    pool: int,
+    journey: Callable[[str], int] = lambda place_id: 0,
+) -> bool:
+    """Whether `needed` iPads can go to this session beside what other sessions hold then.
+
+    `journey`: the minutes iPads are on their way to a place (and back), out of the pool too.
+    """
+
+    def out(place_id: str, held_from: datetime, held_until: datetime) -> tuple[datetime, datetime]:
+        minutes = timedelta(minutes=journey(place_id))
+        return held_from - minutes, held_until + minutes
+
+    start, end = out(session.place_id, session.busy_from, session.busy_until)
+    holds = [(*out(b.place_id, b.busy_from, b.busy_until), b.ipads) for b in others if b.ipads]
+    overlapping = [(f, u, n) for f, u, n in holds if f < end and start < u]
     # The most in use at one moment: check at each start of an overlapping hold.
-    moments = [session.busy_from, *(b.busy_from for b in overlapping if b.busy_from > session.busy_from)]
-    peak = max(
-        (sum(b.ipads for b in overlapping if b.busy_from <= moment < b.busy_until) for moment in moments),
-        default=0,
-    )
+    moments = [start, *(f for f, _, _ in overlapping if f > start)]
+    peak = max((sum(n for f, u, n in overlapping if f <= moment < u) for moment in moments), default=0)
     return needed + peak <= pool

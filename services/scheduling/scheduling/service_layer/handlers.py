@@ -435,7 +435,7 @@ async def _change_ipads(uow: Uow, course: Course, needed: int, resources: Resour
         if session.status != PLANNED or session.start <= now or session.ipads == 0:
             continue  # only sessions still to come that iPads are brought to
         others = [b for b in bookings if b.course_id != course.id]
-        if model.ipads_fit(session, needed, others, resources.ipads):
+        if model.ipads_fit(session, needed, others, resources.ipads, resources.ipads_journey):
             await uow.repository.set_ipads(session.id, session.announced.model_copy(update={"ipads": needed}))
         else:
             log.warning("session %s keeps %d iPads: %d are not free then", session.id, session.ipads, needed)
