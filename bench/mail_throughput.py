@@ -49,6 +49,9 @@ from taalhuis_shared.db import make_engine, upgrade_schema  # noqa: E402
 from taalhuis_shared.events import CourseScheduled, SessionCancelled  # noqa: E402
 from tests.support.smtp import free_port  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).parent))
+from system import measure_hop  # noqa: E402
+
 COORDINATOR = "coordinator@bibliotheek.example"
 MAIL_FROM = "taalhuis@bibliotheek.example"
 FIRST_START = datetime(2027, 3, 2, 12, 30, tzinfo=UTC)
@@ -232,6 +235,8 @@ async def run(args: argparse.Namespace) -> None:
         mailed = sum(sink.received.values())
         print(f"mails handed to SMTP: {mailed} in {took:.1f} s (time to the last mail)")
         print(f"notices/s: {written / took:.0f}, mails/s: {mailed / took:.1f}")
+        hop = await measure_hop(args.hop_messages)
+        print(f"bare broker hop: {hop:.0f} messages/s; mails per second / hop: {mailed / took / hop:.3f}")
         print(f"load average at end: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
         # A lockdown: one mail per person. Planned courses: one per batch (per course and person).
         twice = [address for address, count in sink.received.items() if count > 1 and not args.planned]
@@ -249,6 +254,7 @@ async def run(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--courses", type=int, default=5000, help="planned courses of five sessions each")
+    parser.add_argument("--hop-messages", type=int, default=5000, help="messages for the bare hop (5000)")
     parser.add_argument("--places", type=int, default=50)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--planned", action="store_true", help="CourseScheduled mails instead of a lockdown")

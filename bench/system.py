@@ -56,7 +56,8 @@ SERVICES = ("enrolment", "scheduling", "notifications")
 PUBLISHERS = json.dumps(
     {role: ["guest"] for role in ("coordinator", "enrolment", "scheduling", "notifications", "console")}
 )
-CALENDAR_UID = re.compile(r"^UID:(?P<session>[^@\s]+)@taalhuis", re.MULTILINE)
+# A staff invitation's UID: the course id, a digest of the attendee's address (`calendar.series_uid`).
+CALENDAR_UID = re.compile(r"^UID:(?P<course>\S+)-[0-9a-f]{12}@taalhuis", re.MULTILINE)
 
 
 def load_average() -> str:
@@ -101,11 +102,11 @@ def percentiles(values: list[float]) -> str:
 class Mail:
     at: float
     recipients: list[str]
-    sessions: list[str]  # session ids of the calendar invitations in it
+    courses: list[str]  # course ids of the calendar invitations in it
 
 
 class Sink:
-    """An SMTP server that keeps, per mail, when it came, to whom, and which sessions it invites to."""
+    """An SMTP server that keeps, per mail, when it came, to whom, and which courses it invites to."""
 
     def __init__(self) -> None:
         self.mails: list[Mail] = []
@@ -114,12 +115,12 @@ class Sink:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
         at = time.perf_counter()
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        sessions = []
+        courses = []
         for part in message.walk():
             if part.get_content_type() == "text/calendar":
-                sessions += CALENDAR_UID.findall(str(part.get_content()))  # type: ignore[attr-defined]
+                courses += CALENDAR_UID.findall(str(part.get_content()))  # type: ignore[attr-defined]
         with self._lock:
-            self.mails.append(Mail(at, list(envelope.rcpt_tos), sessions))
+            self.mails.append(Mail(at, list(envelope.rcpt_tos), courses))
         return "250 OK"
 
     def per_recipient(self) -> Counter[str]:
@@ -417,18 +418,17 @@ async def start_whole_system(system: BenchSystem, processes: int, resources: str
 def teacher_mail_latencies(system: BenchSystem) -> dict[str, float]:
     """Per group: when the first mail to its course's teacher with the course's invitations came.
 
-    The staff mail of a CourseScheduled carries a calendar invitation per session whose UID is
-    the session id; the tap's CourseScheduled says which sessions and teacher belong to a group.
+    The staff mail of a CourseScheduled carries the course's calendar invitation, whose UID
+    starts with the course id; the tap's CourseScheduled says which group and teacher it has.
     """
-    course_of: dict[str, tuple[str, str]] = {}  # session id -> (group id, teacher address)
+    course_of: dict[str, tuple[str, str]] = {}  # course id -> (group id, teacher address)
     for _, event in system.tap.events("CourseScheduled"):
         data = event["data"]
-        for session in data["sessions"]:
-            course_of[session["session_id"]] = (data["group_id"], data["teacher"]["email"].casefold())
+        course_of[data["course_id"]] = (data["group_id"], data["teacher"]["email"].casefold())
     first: dict[str, float] = {}
     for mail in sorted(system.sink.mails, key=lambda m: m.at):
         recipients = {address.casefold() for address in mail.recipients}
-        for session in mail.sessions:
-            if session in course_of and course_of[session][1] in recipients:
-                first.setdefault(course_of[session][0], mail.at)
+        for course in mail.courses:
+            if course in course_of and course_of[course][1] in recipients:
+                first.setdefault(course_of[course][0], mail.at)
     return first

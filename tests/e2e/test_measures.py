@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -11,7 +11,7 @@ from aio_pika.abc import AbstractRobustConnection
 
 from taalhuis_shared.events import MeasuresAnnounced, MeasuresLifted, new_event
 from tests.support.broker import Namespace, open_tap, publish
-from tests.support.mime import calendars, events_of, text_part
+from tests.support.mime import calendars, events_of, sessions_of, text_part
 from tests.support.referrals import intake_event, referral_event
 from tests.support.waiting import eventually
 
@@ -39,7 +39,7 @@ async def test_a_measure_cancels_the_course_with_one_mail_per_person_and_lifting
     [scheduled] = await tap.wait_for("CourseScheduled", 1, timeout=60)
     teacher = scheduled["data"]["teacher"]["email"]
     volunteers = {v["email"] for s in scheduled["data"]["sessions"] for v in s["volunteers"]}
-    session_ids = sorted(s["session_id"] for s in scheduled["data"]["sessions"])
+    first_dates = sorted(datetime.fromisoformat(s["start"]) for s in scheduled["data"]["sessions"])
     await eventually(system.quiet, timeout=30, what="the course's mails sent")
 
     measure = MeasuresAnnounced(measure_id="m-1", from_date=date(2027, 1, 1), reason="Coronamaatregelen")
@@ -52,12 +52,12 @@ async def test_a_measure_cancels_the_course_with_one_mail_per_person_and_lifting
     await eventually(system.quiet, timeout=30, what="the cancellations sent")
 
     [cancellation] = mails_to(system, teacher, "Lessen gaan niet door")
+    # Every session of the course cancelled: the course's one event is cancelled as a whole.
     [calendar] = calendars(cancellation)
     assert calendar["METHOD"] == "CANCEL"
-    cancelled = events_of(calendar)
-    assert sorted(str(e["UID"]).split("@")[0] for e in cancelled) == session_ids
-    assert {str(e["STATUS"]) for e in cancelled} == {"CANCELLED"}
-    assert {int(e["SEQUENCE"]) for e in cancelled} == {1}
+    [cancelled] = events_of(calendar)
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert int(cancelled["SEQUENCE"]) == 5  # each of the five sessions' revisions raised once
 
     lifted = MeasuresLifted(measure_id="m-1", from_date=date(2027, 3, 1))
     await publish(rabbit, namespace, new_event(lifted, source=COORDINATOR))
@@ -71,11 +71,14 @@ async def test_a_measure_cancels_the_course_with_one_mail_per_person_and_lifting
     assert len(resumed["data"]["sessions"]) == 5
     assert all(s["start"] >= "2027-03-01" for s in resumed["data"]["sessions"])
     [change] = mails_to(system, teacher, "Wijziging in de cursus")
+    # Back as the same event (same UID, a higher SEQUENCE), each session named by its first date.
     [calendar] = calendars(change)
     assert calendar["METHOD"] == "REQUEST"
-    moved = events_of(calendar)
-    assert sorted(str(e["UID"]).split("@")[0] for e in moved) == session_ids
-    assert {int(e["SEQUENCE"]) for e in moved} == {2}
+    moved = sessions_of(calendar)
+    assert {str(e["UID"]) for e in events_of(calendar)} == {str(cancelled["UID"])}
+    assert sorted(e.decoded("RECURRENCE-ID") for e in moved) == first_dates
+    assert all(e.decoded("DTEND") > datetime(2027, 3, 1, tzinfo=UTC) for e in moved)
+    assert {int(e["SEQUENCE"]) for e in events_of(calendar)} == {10}
     # Every mail of the story names the group in words, never by its id (enrolment's UUIDs), and
     # the staff read `je`, the others `u`.
     for message in system.smtp.mailbox.messages:

@@ -45,6 +45,18 @@ def events_of(calendar: Calendar) -> list[Any]:
     return list(calendar.walk("VEVENT"))
 
 
+def sessions_of(calendar: Calendar) -> list[Any]:
+    """The sessions of a course's series: its overrides (RECURRENCE-ID), by start."""
+    found = [event for event in events_of(calendar) if "recurrence-id" in event]
+    return sorted(found, key=lambda event: event.decoded("dtstart"))
+
+
+def series_of(calendar: Calendar) -> Any:
+    """The series itself: the one event without a RECURRENCE-ID."""
+    [master] = [event for event in events_of(calendar) if "recurrence-id" not in event]
+    return master
+
+
 @dataclass
 class RefusingMailbox(Mailbox):
     """Refuses the listed recipients with a permanent 550, and counts how often each was tried."""

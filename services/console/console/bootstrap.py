@@ -21,11 +21,11 @@ from taalhuis_shared.messaging.relay import OutboxRelay
 from taalhuis_shared.messaging.topology import Topology
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from taalhuis_shared.runtime import Worker, consuming_service
+from taalhuis_shared.web import WebServer
 
 from .adapters import erasure as erasing
 from .adapters.repository import ConsoleRepository
 from .domain.model import Role, User
-from .entrypoints.http import WebServer
 from .entrypoints.messaging import build_router
 from .entrypoints.web import build_web
 from .service_layer.actions import SOURCE, Actions, hash_password

@@ -18,13 +18,16 @@ from taalhuis_shared.messaging.relay import OutboxRelay
 from taalhuis_shared.messaging.topology import Topology
 from taalhuis_shared.messaging.unit_of_work import UnitOfWork
 from taalhuis_shared.retention import retention_worker
-from taalhuis_shared.runtime import consuming_service
+from taalhuis_shared.runtime import Worker, consuming_service
+from taalhuis_shared.web import WebServer
 
 from .adapters import erasure as erasing
 from .adapters.mail_sender import MailSender, MailServer
 from .adapters.repository import NoticeRepository
 from .adapters.retention import mail_bodies, old_notices
+from .domain.calendar import FeedLinks
 from .domain.notices import Audience, Window
+from .entrypoints.feed import feed_app
 from .entrypoints.messaging import NOTIFIED, build_router
 from .service_layer import handlers
 from .service_layer.unit_of_work import NoticeUnitOfWork
@@ -57,6 +60,12 @@ def max_waits(settings: Settings) -> Mapping[Window, float]:
     return {"batch": max(settings.batch_max_wait, settings.batch_window)}
 
 
+def feed_links(settings: Settings) -> FeedLinks | None:
+    if settings.feed_secret is None:
+        return None
+    return FeedLinks(settings.feed_base_url, settings.feed_secret.get_secret_value())
+
+
 def mail_sender(settings: Settings, engine: AsyncEngine, clock: Clock) -> MailSender:
     server = MailServer(
         settings.smtp_host,
@@ -74,6 +83,7 @@ def mail_sender(settings: Settings, engine: AsyncEngine, clock: Clock) -> MailSe
         poll_interval=settings.mail_poll_interval,
         connections=settings.smtp_connections,
         clock=clock,
+        feed=feed_links(settings),
     )
 
 
@@ -105,6 +115,28 @@ def build_app(settings: Settings) -> FastStream:
         if await handlers.notify(event, uow, readers):
             uow.after_commit(sender.wake)  # the sender sees the notices once they are committed
 
+    workers: list[Worker] = [
+        sender,
+        relay,
+        eraser,
+        retention_worker(
+            settings,
+            engine,
+            clock,
+            [mail_bodies(settings.mail_body_retention_days), old_notices(settings.mail_body_retention_days)],
+        ),
+    ]
+    if (links := feed_links(settings)) is not None:
+        feeds = feed_app(
+            engine,
+            links,
+            audience=readers,
+            mail_from=settings.mail_from,
+            timezone=ZoneInfo(settings.timezone),
+            clock=clock,
+        )
+        workers.append(WebServer(feeds, settings.http_host, settings.http_port))
+
     return consuming_service(
         settings=settings,
         broker=broker,
@@ -115,18 +147,5 @@ def build_app(settings: Settings) -> FastStream:
         build_router=build_router,
         batch_key=handlers.batch_key,
         prepare=handlers.prepare,
-        workers=[
-            sender,
-            relay,
-            eraser,
-            retention_worker(
-                settings,
-                engine,
-                clock,
-                [
-                    mail_bodies(settings.mail_body_retention_days),
-                    old_notices(settings.mail_body_retention_days),
-                ],
-            ),
-        ],
+        workers=workers,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 
 from taalhuis_shared.messaging.settings import ServiceSettings
 
@@ -40,6 +40,25 @@ class Settings(ServiceSettings):
     # A measure's notices wait for scheduling's MeasuresApplied (one mail per person however long
     # the lockdown's events take), but never longer than this many seconds.
     measure_max_wait: float = 3600.0
+    # The staff's calendar feeds (`GET /agenda/<token>.ics`, the link in their course mails):
+    # served only when a secret is set. The tokens are made from it: a new secret makes every
+    # link stop working (new ones go out with the next course mails).
+    feed_secret: SecretStr | None = None
+    # Where the feeds are reached from outside, as written into the mails.
+    feed_base_url: str = "http://127.0.0.1:8081"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8081, ge=1, le=65535)
+
+    @field_validator("feed_secret", mode="before")
+    @classmethod
+    def _no_feeds_without_a_long_secret(cls, secret: object) -> object:
+        """Empty (compose passes `FEED_SECRET=` when `.env` has none): no feeds. Short: refused."""
+        value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str) and len(value.strip()) < 16:
+            raise ValueError("FEED_SECRET is short: set a long random value (see .env.example)")
+        return secret
     # Seconds that rejected referrals are collected into the coordinator's summary (a day).
     digest_window: float = 86400.0
     # For referral answers that name no contact person (an unknown partner, older events): partner

@@ -6,7 +6,7 @@ import email
 import email.policy
 import re
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,7 @@ import pytest
 from notifications.domain import mails
 from notifications.domain.notices import Audience, Language, Notice, hold_of, notices_for
 from taalhuis_shared.events import ContactPerson, CourseScheduled, EventData
-from tests.support.mime import calendars, events_of, html_part, text_part
+from tests.support.mime import calendars, events_of, html_part, sessions_of, text_part
 
 from . import courses as c
 
@@ -126,13 +126,24 @@ def test_the_teacher_gets_every_fact_of_their_sessions_and_an_invitation() -> No
     assert "12:30" not in text_part(message)  # UTC must not leak through
     [calendar] = calendars(message)
     assert calendar["method"] == "REQUEST"
-    events = events_of(calendar)
-    assert [str(e["uid"]) for e in events] == [f"course-1-s{n}@taalhuis" for n in range(1, 6)]
-    assert {int(e["sequence"]) for e in events} == {0}
-    assert str(events[0]["attendee"]) == f"mailto:{c.TEACHER}"
-    assert str(events[0]["organizer"]) == f"mailto:{MAIL_FROM}"
-    assert "Ronsseweg 1" in str(events[0]["location"]) and "Zaal 2" in str(events[0]["location"])
-    assert events[0].decoded("dtstart") == c.FIRST_START
+    # One course is one event with one UID: its five sessions are the series' occurrences.
+    assert len({str(e["uid"]) for e in events_of(calendar)}) == 1
+    assert [str(tz["tzid"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/Amsterdam"]
+    sessions = sessions_of(calendar)
+    week = timedelta(weeks=1)
+    assert [e.decoded("recurrence-id") for e in sessions] == [c.FIRST_START + n * week for n in range(5)]
+    assert {int(e["sequence"]) for e in events_of(calendar)} == {0}
+    first = sessions[0]
+    assert str(first["attendee"]) == f"mailto:{c.TEACHER}"
+    assert first["attendee"].params["RSVP"] == "FALSE"
+    assert str(first["organizer"]) == f"mailto:{MAIL_FROM}"
+    assert "Ronsseweg 1" in str(first["location"]) and "Zaal 2" in str(first["location"])
+    # Outside the library the staff's time runs from the set-up to the packing up.
+    set_up = timedelta(minutes=45)
+    assert first.decoded("dtstart") == c.FIRST_START - set_up
+    assert first.decoded("dtend") == c.FIRST_START + timedelta(hours=2) + set_up
+    assert str(first["description"]).startswith("Les van 13:30 tot 15:30.")
+    assert "Opbouwen vanaf 12:45, opruimen tot 16:15." in str(first["description"])
 
 
 def test_a_contact_gets_dates_place_staff_names_and_only_their_own_employees() -> None:
@@ -187,12 +198,12 @@ def test_many_cancellations_make_one_mail_with_one_cancel_calendar() -> None:
     text = text_part(message)
     assert "Deze lessen gaan niet door" in text
     assert "De coronamaatregelen gelden ook hier." in text
+    # Every session of the course cancelled: the whole event is cancelled, once.
     [calendar] = calendars(message)
     assert calendar["method"] == "CANCEL"
-    events = events_of(calendar)
-    assert len(events) == 5
-    assert {str(e["status"]) for e in events} == {"CANCELLED"}
-    assert {int(e["sequence"]) for e in events} == {1}
+    [event] = events_of(calendar)
+    assert str(event["status"]) == "CANCELLED" and "recurrence-id" not in event
+    assert int(event["sequence"]) > 0  # above the planned course's
 
 
 def test_the_message_id_depends_on_the_notices_only() -> None:

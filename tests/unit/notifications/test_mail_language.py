@@ -15,7 +15,7 @@ import pytest
 from notifications.domain import mails
 from notifications.domain.notices import Audience, Kind, Language, Notice, refused_notice
 from notifications.domain.wording import translations
-from tests.support.mime import calendars, events_of, html_part, text_part
+from tests.support.mime import calendars, events_of, html_part, sessions_of, text_part
 
 from . import courses as c
 from .test_mail_content import notices, received
@@ -181,18 +181,26 @@ def test_the_calendar_speaks_the_language_of_each_staff_member() -> None:
     found = received(notices(c.course(), audience=reader(c.TEACHER, "en")))
     [english] = calendars(found[c.TEACHER])
     [dutch] = calendars(found[c.VOLUNTEER])
-    first = events_of(english)[0]
+    first = sessions_of(english)[0]
     assert str(first["summary"]) == "Klik & Tik level 1, session 1"
     assert str(first["location"]) == "Wijkgebouw De Mozaïek, Ronsseweg 1, 2803 ZA Gouda, room Zaal 2"
-    assert str(first["description"]) == "Bring 6 iPads."
-    first = events_of(dutch)[0]
+    assert str(first["description"]).split("\n") == [
+        "Lesson from 13:30 to 15:30.",
+        "Set-up from 12:45, packing up until 16:15.",
+        "Bring 6 iPads.",
+    ]
+    first = sessions_of(dutch)[0]
     assert str(first["summary"]) == "Klik & Tik niveau 1, les 1"
     assert str(first["location"]) == "Wijkgebouw De Mozaïek, Ronsseweg 1, 2803 ZA Gouda, zaal Zaal 2"
-    assert str(first["description"]) == "Neem 6 iPads mee."
+    assert str(first["description"]).split("\n") == [
+        "Les van 13:30 tot 15:30.",
+        "Opbouwen vanaf 12:45, opruimen tot 16:15.",
+        "Neem 6 iPads mee.",
+    ]
 
 
 def test_a_cancellation_for_an_english_teacher_has_english_summaries() -> None:
     message = received(notices(c.cancelled(2), audience=reader(c.TEACHER, "en")))[c.TEACHER]
     [calendar] = calendars(message)
-    assert calendar["method"] == "CANCEL"
-    assert [str(e["summary"]) for e in events_of(calendar)] == ["Klik & Tik level 1, session 3"]
+    assert calendar["method"] == "CANCEL"  # the only session known of the course is cancelled
+    assert [str(e["summary"]) for e in events_of(calendar)] == ["Klik & Tik level 1"]

@@ -45,6 +45,7 @@ from taalhuis_shared.clock import Clock
 from taalhuis_shared.logs import stored_error
 from taalhuis_shared.messaging.polling import PollingWorker
 
+from ..domain.calendar import FeedLinks
 from ..domain.mails import as_email, bare_address, compose, domain_of
 from ..domain.notices import Audience, Notice, Window, refused_notice
 from .repository import add_notices
@@ -148,6 +149,7 @@ class MailSender(PollingWorker):
         send_timeout: float = 15.0,
         connections: int = SMTP_CONNECTIONS,
         clock: Clock | None = None,
+        feed: FeedLinks | None = None,
     ) -> None:
         super().__init__(poll_interval=poll_interval, batch_size=batch_size)
         self._engine = engine
@@ -160,6 +162,7 @@ class MailSender(PollingWorker):
         self._audience = audience
         self._timezone = timezone
         self._send_timeout = send_timeout
+        self._feed = feed  # the staff's feed links, written into their course mails
         # The service's clock says when a batch is due (its window), dates a mail (Date, the
         # invitation's DTSTAMP) and records when it was sent or refused (the mail period counts
         # from then). Retry pauses and the lease, seconds or minutes, use the database's clock.
@@ -337,6 +340,7 @@ class MailSender(PollingWorker):
             mail_from=self._mail_from,
             mail_domain=domain_of(self._mail_from),
             now=now,
+            feed=self._feed,
         )
         message = as_email(mail, mail_from=self._mail_from, composed_at=now)
         return {

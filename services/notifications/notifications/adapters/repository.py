@@ -86,6 +86,14 @@ async def add_notices(
     await insert_notices(connection, notice_rows(found, windows, now))
 
 
+async def known_groups(connection: AsyncConnection) -> list[tuple[Known, list[dict[str, str]]]]:
+    """What is known of every group, with its staff (name and address): what the feeds are made of."""
+    rows = await connection.execute(
+        select(group_staff.c.known, group_staff.c.staff).where(group_staff.c.known.is_not(None))
+    )
+    return [(dict(row.known), list(row.staff or [])) for row in rows]
+
+
 class NoticeRepository:
     """The handlers' view of the database, keeping writes back for the unit of work's commit.
 

@@ -9,6 +9,7 @@ course still take place and when a teacher changed. Events carry only part of th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from taalhuis_shared.events import (
@@ -52,10 +53,28 @@ def learn(known: Known | None, data: EventData) -> Known:
             group["complete"] = group.get("complete", False) or isinstance(data, CourseScheduled)
             sessions = data.sessions if isinstance(data, CourseScheduled | CourseResumed) else [data.session]
             for session in sessions:
-                group["sessions"][session_uid(data.course_id, session)] = {
+                uid = session_uid(data.course_id, session)
+                before = group["sessions"].get(uid, {})
+                teacher = session.teacher or data.teacher
+                place = session.location or data.location
+                staff = [str(person.email).casefold() for person in (teacher, *session.volunteers)]
+                group["sessions"][uid] = {
                     "start": session.start.isoformat(),
-                    "teacher": _one_line((session.teacher or data.teacher).name),
+                    "teacher": _one_line(teacher.name),
                     "cancelled": isinstance(data, SessionCancelled),
+                    # For the staff's calendars (`series_for`): the session's first date names it
+                    # for good (RECURRENCE-ID), whatever dates it moves to.
+                    "first_start": before.get("first_start", session.start.isoformat()),
+                    "revision": session.revision,
+                    "end": session.end.isoformat(),
+                    "setup_start": session.setup_start.isoformat() if session.setup_start else None,
+                    "location": _one_line(place.name),
+                    "address": _one_line(place.address),
+                    "room": _one_line(session.room) if session.room else None,
+                    "ipads": session.ipads,
+                    "volunteers": [_one_line(v.name) for v in session.volunteers],
+                    # A cancellation may name the session without its volunteers: they stay.
+                    "staff": staff if len(staff) > 1 or "staff" not in before else before["staff"],
                 }
         case CoursePaused() | GroupChanged() | GroupUnschedulable():
             group["course"] = data.course.model_dump(mode="json")
@@ -97,3 +116,36 @@ def teacher_before(known: Known | None, uid: str) -> str | None:
     """The teacher the session had before this event, if it was known."""
     session = (known or {}).get("sessions", {}).get(uid)
     return session["teacher"] if session else None
+
+
+def staff_addresses(everything: Iterable[Known]) -> set[str]:
+    """Everyone who works at a session of these groups (addresses as kept: case-folded)."""
+    return {a for known in everything for s in known.get("sessions", {}).values() for a in s.get("staff", [])}
+
+
+def series_for(known: Known, address: str) -> dict[str, Any] | None:
+    """One staff member's sessions of the group's course, for their calendar: None if none known.
+
+    Every session they work at as far as known, cancelled ones included (a calendar removes
+    those), by first date. `sequence` grows with every change to any session of the course
+    (the sum of the sessions' revisions, which only ever rise), so a calendar takes each new
+    invitation as newer than the one before.
+    """
+    course_id = known.get("course_id")
+    sessions = known.get("sessions", {})
+    mine = {
+        uid: s
+        for uid, s in sessions.items()
+        if "first_start" in s and address.casefold() in s.get("staff", [])
+    }
+    if course_id is None or not mine:
+        return None
+    return {
+        "course_id": course_id,
+        "course": known.get("course"),
+        "sequence": sum(int(s.get("revision", 0)) for s in sessions.values()),
+        "sessions": [
+            {**s, "uid": uid, "number": number_of(known, uid, 0)}
+            for uid, s in sorted(mine.items(), key=lambda item: (item[1]["first_start"], item[0]))
+        ],
+    }

@@ -101,7 +101,8 @@ class Mail:
     subject: str
     text: str
     html: str
-    calendar: bytes | None
+    # One invitation per course the mail concerns (`calendar.invitations`); none for most mails.
+    calendars: tuple[bytes, ...]
     message_id: str
 
 
@@ -127,9 +128,18 @@ def subject(kind: str, language: Language, items: Sequence[dict[str, Any]], word
 
 
 def compose(
-    notices: Sequence[Notice], *, timezone: ZoneInfo, mail_from: str, mail_domain: str, now: datetime
+    notices: Sequence[Notice],
+    *,
+    timezone: ZoneInfo,
+    mail_from: str,
+    mail_domain: str,
+    now: datetime,
+    feed: calendar.FeedLinks | None = None,
 ) -> Mail:
-    """One e-mail from all notices of one batch (one recipient, one kind, one language), composed `now`."""
+    """One e-mail from all notices of one batch (one recipient, one kind, one language), composed `now`.
+
+    With `feed`, a staff member's course mail gives the link to their calendar feed.
+    """
     head = notices[0]
     language = head.language
     words = Words(language, timezone)
@@ -140,15 +150,15 @@ def compose(
         "items": items,
         "sections": sections.by_group(head.kind, items, now),
         "w": words,
+        "feed_url": feed.url_for(head.recipient) if feed is not None and head.role == "staff" else None,
     }
     templates = environment(language)
     # Optional paragraphs leave blank lines behind: never more than one in a row.
     text = re.sub(r"\n{3,}", "\n\n", templates.get_template(f"{head.kind}.txt").render(context))
     html = templates.get_template(f"{head.kind}.html").render(context)
-    invitation = None
+    invitations: list[bytes] = []
     if head.role == "staff":
-        invitation = calendar.invitation(
-            head.kind,
+        invitations = calendar.invitations(
             items,
             organizer=mail_from,
             attendee=head.recipient,
@@ -164,7 +174,7 @@ def compose(
         subject(head.kind, language, items, words),
         text,
         html,
-        invitation,
+        tuple(invitations),
         message_id([n.key for n in notices], mail_domain),
     )
 
@@ -187,15 +197,15 @@ def as_email(mail: Mail, *, mail_from: str, composed_at: datetime) -> EmailMessa
     message["Subject"] = one_line(mail.subject)
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
-    if mail.calendar is not None:
-        # Known from the kind: parsing the invitation back cost a sixth of composing a lockdown.
-        method = calendar.method_for(mail.kind)
+    for number, invitation in enumerate(mail.calendars, start=1):
+        # One name for every language; numbered when a mail concerns several courses.
+        name = "taalhuis.ics" if len(mail.calendars) == 1 else f"taalhuis-{number}.ics"
         message.add_attachment(
-            mail.calendar,
+            invitation,
             maintype="text",
             subtype="calendar",
-            filename="taalhuis.ics",  # one name for every language
-            params={"method": method},
+            filename=name,
+            params={"method": calendar.method_of(invitation)},
         )
     return message
 

@@ -252,7 +252,11 @@ class _Notices:
                 _, listed = theirs.setdefault(str(person.email).casefold(), (person, []))
                 listed.extend(self.facts(course_id, [session], location, teacher))
         for person, listed in theirs.values():
-            self.add("staff", str(person.email), one_line(person.name), {**payload, "sessions": listed})
+            address = str(person.email)
+            # The calendar: every session of the course this person works at, as known now.
+            series = groups.series_for(self.known, address)
+            facts = {**payload, "sessions": listed, "series": series}
+            self.add("staff", address, one_line(person.name), facts)
 
     def contacts(
         self, contacts: Sequence[PartnerContact], members: Sequence[GroupMember], payload: dict[str, Any]

@@ -1,20 +1,23 @@
-"""The web server as a background worker of the service process, beside the consumer and the relay."""
+"""A web server as a background worker of a service process, beside the consumer and the relay.
+
+The console serves its pages with it, notifications the staff's calendar feeds.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
 
 
 class WebServer:
-    """uvicorn serving the console's pages; started and stopped with the FastStream app."""
+    """uvicorn serving an ASGI app; started and stopped with the FastStream app."""
 
     name = "web"
 
-    def __init__(self, app: FastAPI, host: str, port: int) -> None:
+    def __init__(self, app: Any, host: str, port: int) -> None:
         config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
         self._task: asyncio.Task[None] | None = None
