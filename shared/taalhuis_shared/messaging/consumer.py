@@ -12,8 +12,8 @@ one batch at a time per key, in arrival order, up to `batch_size` of the deliver
 different keys side by side. A batch is one unit of work: the service's `prepare` loads what the
 batch needs in one go, then each event is recorded in the inbox (a duplicate within the batch
 too) and handled; after the commit every message of the batch is acked. Events without a key are
-handled alone, each in its own unit of work, in arrival order with the batches (after every
-event delivered before, before every event delivered after: `Batches.alone`). At most
+handled alone, each in its own unit of work, after every event delivered before them
+(`Batches.alone`). At most
 `UNITS_OF_WORK_AT_ONCE` units of work are open at once, fewer than the engine's pool holds.
 
 A failing handler is not the message's fault while the database does not answer: the step then
@@ -137,7 +137,7 @@ class Consumer:
             return
         key = self.batch_key(event)
         if key is None:
-            # In arrival order with the batches: after what came before, before what comes after.
+            # After what came before it (a withdrawal after its referral's batch).
             await self._batches.alone(lambda: self._persist(self._handle([delivery], prepared=False), msg))
         else:
             await self._batches.submit(key, delivery)
