@@ -398,13 +398,14 @@ class BookingIndex:
 
     def add(self, booking: Booking) -> None:
         interval, days, week = self._where(booking)
+        stay, out = (*interval, booking.place_id), (*interval, booking.ipads, booking.place_id)
         for day in days:
             for person in (booking.teacher_id, *sorted(booking.volunteer_ids)):
-                self.people[person][day].append((*interval, booking.place_id))
+                self.people[person][day].append(stay)
             self.rooms[booking.place_id, day][booking.room_id].append(interval)
             self._rooms_taken.pop((booking.place_id, day), None)
             if booking.ipads:
-                self.ipads[day].append((*interval, booking.ipads, booking.place_id))
+                self.ipads[day].append(out)
         self._count[booking.course_id, week] += 1
         self.weeks[booking.course_id].add(week)
         for partner in booking.partner_ids:
@@ -413,13 +414,14 @@ class BookingIndex:
     def remove(self, booking: Booking) -> None:
         """Take a booking added before out again (a session cancelled or moved)."""
         interval, days, week = self._where(booking)
+        stay, out = (*interval, booking.place_id), (*interval, booking.ipads, booking.place_id)
         for day in days:
             for person in (booking.teacher_id, *sorted(booking.volunteer_ids)):
-                self.people[person][day].remove((*interval, booking.place_id))
+                self.people[person][day].remove(stay)
             self.rooms[booking.place_id, day][booking.room_id].remove(interval)
             self._rooms_taken.pop((booking.place_id, day), None)
             if booking.ipads:
-                self.ipads[day].remove((*interval, booking.ipads, booking.place_id))
+                self.ipads[day].remove(out)
         key = (booking.course_id, week)
         self._count[key] -= 1
         if self._count[key] == 0:
@@ -466,6 +468,7 @@ class _Search:
         )
         self.volunteers = sorted(resources.volunteers, key=lambda v: v.id)
         self.limit = resources.weekly_limits.get(request.course_type)
+        self.travels = bool(resources.travel_default_minutes or any(resources.travel_minutes.values()))
         # What is taken: built here from a list, or kept by the caller across requests.
         self.index = bookings if isinstance(bookings, BookingIndex) else BookingIndex(self.zone, bookings)
         if self.index.zone != self.zone:
@@ -613,10 +616,13 @@ class _Search:
         if taken is None:
             return True
         start, end = candidate.busy[n]
+        stays = taken.get(candidate.dates[n], ())
+        if not self.travels:
+            return not any(b_start < end and start < b_end for b_start, b_end, _ in stays)
         here, travel = candidate.place.id, self.resources.travel
         return not any(
             b_start - journey < end and start < b_end + journey
-            for b_start, b_end, there in taken.get(candidate.dates[n], ())
+            for b_start, b_end, there in stays
             for journey in (travel(there, here),)
         )
 
