@@ -211,7 +211,7 @@ def parse_resources(text: str, zone: ZoneInfo, today: date, source: str = "resou
         start_step_minutes=entries.start_step_minutes,
         travel_minutes={frozenset(entry.between): entry.minutes for entry in entries.travel_minutes},
         travel_default_minutes=entries.travel_default_minutes,
-        # The library lists its own building first: the first place that keeps its iPads.
+        # The iPads are kept where they are not brought: the first such place (the library).
         ipads_kept_at=next((p.id for p in entries.places if not p.bring_ipads), None),
     )
 

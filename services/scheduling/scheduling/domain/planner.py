@@ -7,10 +7,12 @@ Hard constraints: nobody and nothing double-booked (a session outside the librar
 room, its people and its iPads from set-up before it to packing up after it), the travel time
 between places (a teacher or volunteer who packs up at one place sets up at another only after
 the journey; iPads are out of the library from when they leave it until they are back), the
-location's opening hours (set-up and packing included), the teacher's qualification for the course type,
-the people's weekly availability (the session itself lies inside one of their periods), the
-iPad pool (iPads brought to places without their own), the weekly limit per partner and course
-type (ISO weeks), Dutch public holidays, closure days and closures of a place. Preferences, in
+location's opening hours (set-up and packing included), the teacher's qualification for the
+course type, the people's weekly availability (the session itself lies inside one of their
+periods), the iPad pool (iPads brought to places without their own), the weekly limit per
+partner and course type (ISO weeks), Dutch public holidays, closure days and closures of a
+place. Busy times are filed by local date, so a journey across midnight is not seen (no place
+opens then). Preferences, in
 this order: the earliest start, the group's preferred locations, the same weekday, time, room,
 teacher and volunteer every week.
 
