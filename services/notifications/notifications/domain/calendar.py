@@ -15,6 +15,9 @@ Why not one message per session: a new course would be five mails, a lockdown tw
 one teacher, where one mail per person is the rule. Why the person in the UID: a volunteer works
 at some sessions of a course, not all; each person's calendar holds their own sessions.
 
+A staff notice carries the person's series (`series` in its payload, from `groups.series_for`);
+notices written before series existed have none, and their mail goes without an invitation.
+
 Outside the library a session starts for its staff with the set-up and ends with the packing
 up (as long as the set-up); the description says when the lesson itself is. Times are in
 Europe/Amsterdam with its VTIMEZONE, the text in the attendee's language.
