@@ -11,13 +11,15 @@ plan booked before the next group, as the scheduling service does. At each check
 `--window` groups are timed two ways: with the bookings indexed once and kept up to date
 (`BookingIndex`, what the service does now), and from the whole list of bookings, indexed again for
 every group (what it did before); both must give the same plan. `--from-scratch` plans every group
-from the list, as before (slow: use it for the smaller checkpoints).
+from the list, as before (slow: use it for the smaller checkpoints). A digest of every outcome
+(plan or reason) is printed: the same digest is the same plans.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import random
 import statistics
@@ -77,6 +79,7 @@ def main() -> None:
           f"teachers {len(teachers)}, volunteers {len(volunteers)}, partners {args.partners}, "
           f"seed {args.seed}")  # fmt: skip
     bookings: list[Booking] = []
+    outcomes: list[str] = []
     planned = 0
     timed: dict[int, list[tuple[float, float]]] = {n: [] for n in checkpoints}
     started = clock.perf_counter()
@@ -87,6 +90,7 @@ def main() -> None:
         t0 = clock.perf_counter()
         outcome = plan_course(group.request, resources, index if index is not None else bookings)
         indexed = clock.perf_counter() - t0
+        outcomes.append(repr(outcome))
         if checkpoint is not None:
             from_scratch = indexed
             if index is not None:
@@ -127,6 +131,7 @@ def main() -> None:
     per_second = 1 / statistics.median(t[0] for t in timed[last])
     print(f"bare broker hop: {hop:.0f} messages/s; groups planned per second at {last} (median): "
           f"{per_second:.0f}; ratio to the hop: {per_second / hop:.2f}")  # fmt: skip
+    print(f"digest of the outcomes: {hashlib.sha256(chr(10).join(outcomes).encode()).hexdigest()[:16]}")
     print(f"load average at end: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
 
 

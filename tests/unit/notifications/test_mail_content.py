@@ -278,3 +278,10 @@ def test_the_header_classes_made_once_give_the_bytes_of_the_standard_registry(
     monkeypatch.setattr(mails, "SMTP_POLICY", email.policy.SMTP)
     assert made_once == as_bytes()
     assert any(b"=?utf-8?" in raw for raw in made_once) == isinstance(data, CourseScheduled)
+
+
+def test_a_session_planned_again_at_its_old_time_shows_no_old_date() -> None:
+    # After a measure lifted before the session: it takes place as first planned after all.
+    moved, kept = c.rescheduled(1), c.rescheduled(1, shift=timedelta())
+    assert "Oude datum" in text_part(received(notices(moved))[c.TEACHER])
+    assert "Oude datum" not in text_part(received(notices(kept))[c.TEACHER])

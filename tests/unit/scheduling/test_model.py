@@ -1,13 +1,21 @@
-"""Measures as closures for the planner, and the iPad check for a changed group, without I/O."""
+"""Measures as closures for the planner, the iPad check for a changed group, and a plan as it was
+for the planner to check again, without I/O."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduling.domain.model import CourseSession, Measure, cancellation_refusal, ipads_fit, with_measures
-from scheduling.domain.planner import Booking, Place, Resources, Room
+from scheduling.domain.model import (
+    CourseSession,
+    Measure,
+    as_planned,
+    cancellation_refusal,
+    ipads_fit,
+    with_measures,
+)
+from scheduling.domain.planner import Booking, Person, Place, Resources, Room
 from taalhuis_shared.events import Session
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -111,3 +119,34 @@ def test_a_cancellation_is_refused_for_an_unknown_cancelled_or_begun_session_and
         assert refusal.reason and refusal.reason_en and refusal.reason != refusal.reason_en
     held = cancellation_refusal(replace(planned, status="held"), at(9))
     assert held is not None and held.code == "in-the-past"
+
+
+def test_ipads_on_their_way_to_and_from_the_library_are_out_of_the_pool() -> None:
+    others = [replace(booking(7, 10, 6), place_id="wijk")]  # back at the library at 10:30
+    assert ipads_fit(session(10, 12), 4, others, pool=10)  # 6 + 4
+    assert ipads_fit(session(11, 13), 10, others, pool=10, journey=lambda place_id: 30)
+    assert not ipads_fit(session(10, 12), 5, others, pool=10, journey=lambda place_id: 30)
+
+
+def test_the_resources_of_a_plan_as_it_was_are_its_place_room_time_and_people() -> None:
+    teacher = Person("t", "T", "t@x.example", {1: ((time(9), time(17)),)}, frozenset({"klik-en-tik"}))
+    resources = replace(RESOURCES, teachers=(teacher,), setup_minutes=45, session_minutes=120)
+    weekly = [replace(session(10, 12), busy_from=at(10)) for _ in range(2)]
+    weekly[1] = replace(weekly[1], start=weekly[0].start + timedelta(weeks=1))
+    narrowed = as_planned(resources, weekly)
+    assert narrowed is not None
+    [centre] = narrowed.places
+    # Open on Mondays only from set-up to packing up: the one start time is the old one.
+    assert (centre.id, centre.rooms, dict(centre.opening_hours)) == (
+        "wijk",
+        CENTRE.rooms,
+        {1: ((time(9, 15), time(12, 45)),)},
+    )
+    assert narrowed.teachers == (teacher,)
+    # Another time in one week, or the old time no longer within the opening hours: no such plan.
+    assert (
+        as_planned(resources, [weekly[0], replace(weekly[1], start=weekly[1].start + timedelta(hours=1))])
+        is None
+    )
+    late = replace(weekly[0], start=at(15))
+    assert as_planned(resources, [late]) is None  # 14:15-17:45 runs past closing

@@ -169,20 +169,37 @@ def violations(
         s, e = local(start), local(end)
         return s.date() == e.date() and any(p <= s.time() and e.time() <= u for p, u in periods)
 
-    # Nobody and nothing double-booked, set-up and packing up included.
+    def travel(here: str, there: str) -> timedelta:
+        minutes = res.travel_minutes.get(frozenset((here, there)), res.travel_default_minutes)
+        return timedelta(minutes=0 if here == there else minutes)
+
+    # Nobody and nothing double-booked, set-up and packing up included; people travel between places.
     for n, a in enumerate(everything):
         for b in everything[n + 1 :]:
+            shared = ({a.teacher_id} | a.volunteer_ids) & ({b.teacher_id} | b.volunteer_ids)
             if a.busy_from < b.busy_until and b.busy_from < a.busy_until:
-                shared = ({a.teacher_id} | a.volunteer_ids) & ({b.teacher_id} | b.volunteer_ids)
                 if shared:
                     found.append(f"{sorted(shared)} double-booked at {a.busy_from}")
                 if (a.place_id, a.room_id) == (b.place_id, b.room_id):
                     found.append(f"room {a.room_id} double-booked at {a.busy_from}")
-    # The iPad pool: the most in use at once is reached at the start of some use.
+            elif shared:
+                first, then = sorted((a, b), key=lambda x: x.busy_from)
+                if then.busy_from - first.busy_until < travel(first.place_id, then.place_id):
+                    found.append(
+                        f"{sorted(shared)} cannot travel in time to {then.place_id} at {then.busy_from}"
+                    )
+
+    # The iPad pool: the most in use at once is reached at the start of some use; iPads are out of
+    # the library from when they leave it until they are back.
+    def out(b: Booking) -> tuple[datetime, datetime]:
+        journey = travel(res.ipads_kept_at, b.place_id) if res.ipads_kept_at else timedelta()
+        return b.busy_from - journey, b.busy_until + journey
+
     for a in everything:
-        in_use = sum(b.ipads for b in everything if b.busy_from <= a.busy_from < b.busy_until)
+        leaves = out(a)[0]
+        in_use = sum(b.ipads for b in everything if out(b)[0] <= leaves < out(b)[1])
         if in_use > res.ipads:
-            found.append(f"{in_use} iPads in use at {a.busy_from}, pool {res.ipads}")
+            found.append(f"{in_use} iPads in use at {leaves}, pool {res.ipads}")
     # Weekly limits per partner and course type, in ISO weeks.
     courses: dict[tuple[str, str, tuple[int, int]], set[str]] = defaultdict(set)
     for b in everything:
@@ -321,6 +338,17 @@ def random_resources(draw: st.DrawFn, first: date) -> Resources:
         closed_days=frozenset(closed),
         start_step_minutes=draw(st.sampled_from([30, 60])),
         closures=tuple(closures),
+        travel_default_minutes=draw(st.sampled_from([0, 15, 30])),
+        travel_minutes=draw(
+            st.dictionaries(
+                st.frozensets(st.sampled_from([p.id for p in places]), min_size=2, max_size=2),
+                st.sampled_from([0, 10, 45]),
+                max_size=2,
+            )
+            if len(places) > 1
+            else st.just({})
+        ),
+        ipads_kept_at=next((p.id for p in places if not p.bring_ipads), None),
     )
 
 
@@ -464,6 +492,51 @@ def test_ipads_handed_on_within_a_session_count_once() -> None:
     ]
     plan = planned(plan_course(request(), res, handed_on))
     assert local(plan.sessions[0].busy_from) == datetime.combine(MONDAY, time(9, 0), tzinfo=AMSTERDAM)
+
+
+def test_ipads_are_out_of_the_library_while_they_are_carried() -> None:
+    # Packed up elsewhere at nine, back at the library at 9:20, at the centre 15 minutes later.
+    res = resources(
+        places=[CENTRE],
+        ipads=5,
+        ipads_kept_at="bieb",
+        travel_minutes={frozenset({"bieb", "elders"}): 20, frozenset({"bieb", "wijk"}): 15},
+    )
+    packed_up_at_nine = [booking("o", MONDAY, "07:00", "09:00", ipads=5)]
+    plan = planned(plan_course(request(), res, packed_up_at_nine))
+    # Set-up from 9:35 at the earliest; start times are every half hour from 9:45.
+    assert local(plan.sessions[0].busy_from) == datetime.combine(MONDAY, time(10, 0), tzinfo=AMSTERDAM)
+    assert violations([(request(), plan)], res, packed_up_at_nine) == []
+    # The checker counts the journeys too: the plan without them breaks the pool.
+    without = planned(plan_course(request(), replace(res, ipads_kept_at=None), packed_up_at_nine))
+    assert any("iPads in use" in v for v in violations([(request(), without)], res, packed_up_at_nine))
+
+
+def at_the_centre_after(ending_at: str, place_id: str, **travel: object) -> datetime:
+    """When Anna, busy until `ending_at` at `place_id`, can set up at the centre."""
+    res = replace(resources(places=[CENTRE]), **travel)  # type: ignore[arg-type]
+    before = [booking("o", MONDAY, "07:00", ending_at, teacher_id="anna", place_id=place_id)]
+    plan = planned(plan_course(request(), res, before))
+    assert violations([(request(), plan)], res, before) == []
+    return local(plan.sessions[0].busy_from)
+
+
+def test_a_teacher_travels_between_places_before_setting_up() -> None:
+    ten = datetime.combine(MONDAY, time(10, 0), tzinfo=AMSTERDAM)
+    assert at_the_centre_after("10:00", "elders") == ten  # no travel time in the file
+    assert at_the_centre_after("10:00", "elders", travel_default_minutes=30) == ten + timedelta(minutes=30)
+    pair = {frozenset({"elders", "wijk"}): 60}
+    assert at_the_centre_after(
+        "10:00", "elders", travel_default_minutes=30, travel_minutes=pair
+    ) == ten + timedelta(hours=1)
+    assert at_the_centre_after("10:00", "wijk", travel_default_minutes=30) == ten  # the same place
+
+
+def test_the_checker_finds_a_teacher_with_no_time_to_travel() -> None:
+    res = resources(places=[CENTRE], travel_default_minutes=30)
+    before = [booking("o", MONDAY, "07:00", "10:00", teacher_id="anna")]
+    plan = planned(plan_course(request(), replace(res, travel_default_minutes=0), before))
+    assert any("cannot travel in time" in v for v in violations([(request(), plan)], res, before))
 
 
 def test_a_library_session_needs_no_ipads_from_the_pool() -> None:

@@ -78,6 +78,11 @@ def test_the_packaged_file_describes_bibliotheek_gouda() -> None:
         12,
     )
     assert res.zone is AMSTERDAM
+    assert (
+        res.travel("promen-gouda", "chocoladefabriek"),
+        res.travel("promen-gouda", "wijkgebouw-goverwelle"),
+    ) == (15, 20)
+    assert res.ipads_kept_at == "chocoladefabriek"
 
 
 def test_the_deployed_copy_is_the_packaged_file() -> None:
@@ -231,3 +236,59 @@ def test_an_unquoted_clock_time_is_refused() -> None:
     # YAML reads 09:00 unquoted as a number; a period is only accepted as text.
     with pytest.raises(ResourcesFileError, match="HH:MM-HH:MM"):
         parse(SMALL.replace('tuesday: ["09:00-17:00"]', "tuesday: [540]"))
+
+
+TWO_PLACES = SMALL.replace(
+    "teachers:",
+    """  - id: wijk
+    name: Wijkgebouw
+    address: Voorbeeldstraat 10, 2800 AB Gouda
+    bring_ipads: true
+    rooms: [{id: zaal, name: Zaal}]
+    opening_hours: {monday: ["09:00-17:00"]}
+  - id: werk
+    name: Werkplaats
+    address: Voorbeeldweg 1, 2800 AA Gouda
+    bring_ipads: true
+    rooms: [{id: kantine, name: Kantine}]
+    opening_hours: {monday: ["09:00-17:00"]}
+teachers:""",
+)
+
+
+def test_travel_times_between_places_either_way_with_a_default() -> None:
+    res = parse_resources(
+        TWO_PLACES
+        + "travel_default_minutes: 20\ntravel_minutes:\n  - {between: [bieb, wijk], minutes: 10}\n",
+        AMSTERDAM,
+        TODAY,
+    )
+    assert (res.travel("bieb", "wijk"), res.travel("wijk", "bieb")) == (10, 10)
+    assert (res.travel("wijk", "werk"), res.travel("werk", "werk")) == (20, 0)
+    # The iPads are kept at the library (the first place that does not bring them).
+    assert res.ipads_kept_at == "bieb"
+    assert (res.ipads_journey("wijk"), res.ipads_journey("bieb")) == (10, 0)
+
+
+def test_without_travel_times_nobody_travels() -> None:
+    res = parse_resources(TWO_PLACES, AMSTERDAM, TODAY)
+    assert res.travel("bieb", "werk") == 0 and res.ipads_journey("werk") == 0
+
+
+@pytest.mark.parametrize(
+    ("travel", "message"),
+    [
+        ("  - {between: [bieb, bieb], minutes: 10}", "names bieb twice"),
+        ("  - {between: [bieb, stadhuis], minutes: 10}", "unknown place(s) stadhuis"),
+        (
+            "  - {between: [bieb, wijk], minutes: 10}\n  - {between: [wijk, bieb], minutes: 15}",
+            "repeated: bieb and wijk",
+        ),
+        ("  - {between: [bieb, wijk], minutes: -5}", "greater than or equal to 0"),
+        ("  - {between: [bieb], minutes: 5}", "travel_minutes.0.between"),
+    ],
+)
+def test_a_travel_mistake_is_named(travel: str, message: str) -> None:
+    with pytest.raises(ResourcesFileError) as raised:
+        parse(TWO_PLACES + "travel_minutes:\n" + travel + "\n")
+    assert message in str(raised.value)

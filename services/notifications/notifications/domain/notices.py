@@ -435,7 +435,8 @@ def _session(out: _Notices, data: SessionCancelled | SessionRescheduled) -> list
     }
     if isinstance(data, SessionCancelled):
         payload["reason"] = one_line(data.reason)
-    else:
+    elif data.previous_start != data.session.start:
+        # A session planned again at its old time (a measure lifted before it) has no old date.
         payload["previous_start"] = data.previous_start.isoformat()
     out.staff(
         [data.session],

@@ -114,6 +114,7 @@ class SchedulingRepository:
         group: GroupFilled,
         plan: Sequence[tuple[PlannedSession, Session]],
         membership_as_of: datetime | None = None,
+        earliest_start: date | None = None,
     ) -> None:
         first = plan[0][0]
         await self._connection.execute(
@@ -129,6 +130,7 @@ class SchedulingRepository:
                 membership_as_of=membership_as_of,
                 teacher_id=first.teacher_id,
                 place_id=first.place_id,
+                earliest_start=earliest_start,
             )
         )
         await self._connection.execute(
@@ -470,6 +472,7 @@ def _course(row: Any) -> Course:
         partner_ids=frozenset(row.partner_ids),
         teacher_id=row.teacher_id,
         place_id=row.place_id,
+        earliest_start=row.earliest_start,
     )
 
 

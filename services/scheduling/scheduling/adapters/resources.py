@@ -79,6 +79,17 @@ class PlaceEntry(_Entry):
         return self
 
 
+class TravelEntry(_Entry):
+    between: tuple[Id, Id]  # two place ids, either way
+    minutes: int = Field(ge=0, le=24 * 60)
+
+    @model_validator(mode="after")
+    def _two_places(self) -> TravelEntry:
+        if self.between[0] == self.between[1]:
+            raise ValueError(f"between names {self.between[0]} twice; list two different places")
+        return self
+
+
 class VolunteerEntry(_Entry):
     id: Id
     name: str = Field(min_length=1)
@@ -104,10 +115,18 @@ class ResourcesFile(_Entry):
     weekly_limits: dict[CourseType, Annotated[int, Field(ge=0)]]
     closure_days: list[date] = Field(default_factory=list)
     start_step_minutes: int = Field(default=30, gt=0, le=24 * 60)
+    travel_default_minutes: int = Field(default=0, ge=0, le=24 * 60)
+    travel_minutes: list[TravelEntry] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> ResourcesFile:
         _refuse_repeats("place ids", (place.id for place in self.places))
+        places = {place.id for place in self.places}
+        unknown_places = sorted({p for entry in self.travel_minutes for p in entry.between} - places)
+        if unknown_places:
+            raise ValueError(f"travel_minutes names unknown place(s) {', '.join(unknown_places)}")
+        pairs = (" and ".join(sorted(entry.between)) for entry in self.travel_minutes)
+        _refuse_repeats("travel_minutes pairs (either way)", pairs)
         # One namespace for people: someone booked as a volunteer is busy as a teacher too.
         _refuse_repeats("person ids (teachers and volunteers together)", (p.id for p in self.people))
         unknown = sorted({q for t in self.teachers for q in t.qualifications} - set(self.weekly_limits))
@@ -190,6 +209,10 @@ def parse_resources(text: str, zone: ZoneInfo, today: date, source: str = "resou
         weekly_limits=dict(entries.weekly_limits),
         closed_days=public_holidays(years) | frozenset(entries.closure_days),
         start_step_minutes=entries.start_step_minutes,
+        travel_minutes={frozenset(entry.between): entry.minutes for entry in entries.travel_minutes},
+        travel_default_minutes=entries.travel_default_minutes,
+        # The iPads are kept where they are not brought: the first such place (the library).
+        ipads_kept_at=next((p.id for p in entries.places if not p.bring_ipads), None),
     )
 
 

@@ -41,6 +41,9 @@ courses = Table(
     # Of the first session: kept when sessions are planned again (resumed, caught up).
     Column("teacher_id", String(100), nullable=False),
     Column("place_id", String(100), nullable=False),
+    # The first day the course could start (the group's earliest start, the lead days): a
+    # resumed course starts no earlier. None for courses planned before it was kept.
+    Column("earliest_start", Date, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("completed_at", DateTime(timezone=True), nullable=True),
     CheckConstraint("status IN ('planned', 'paused', 'completed')", name="course_status"),

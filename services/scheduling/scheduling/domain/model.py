@@ -6,7 +6,7 @@ turned into its bookings and closures, and its planned sessions into the session
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -41,6 +41,7 @@ class Course:
     partner_ids: frozenset[str]
     teacher_id: str
     place_id: str
+    earliest_start: date | None = None  # the first day it could start; None: not kept (older)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,54 @@ def with_measures(resources: Resources, measures: Iterable[Measure]) -> Resource
     return replace(resources, closures=resources.closures + closures)
 
 
+def as_planned(resources: Resources, sessions: Sequence[CourseSession]) -> Resources | None:
+    """The resources narrowed to those the sessions were planned with, for the planner to check.
+
+    Their place with their room only, open on their weekday only from their set-up to their
+    packing up (if the place still opens then), their teachers and their volunteers: a plan the
+    planner finds with these is the old one, if that is still free. None when the sessions do
+    not share a place, room, weekday and time (one was caught up elsewhere), or the resources
+    file no longer has them.
+    """
+    local = [s.start.astimezone(resources.zone) for s in sessions]
+    when = {
+        (s.place_id, s.room_id, at.isoweekday(), at.time()) for s, at in zip(sessions, local, strict=True)
+    }
+    if len(when) != 1:
+        return None
+    [(place_id, room_id, weekday, at)] = when
+    place = next((p for p in resources.places if p.id == place_id), None)
+    room = next((r for r in place.rooms if r.id == room_id), None) if place else None
+    if place is None or room is None:
+        return None
+    setup = resources.setup_minutes if place.bring_ipads else 0
+    held_from, held_until = _minute(at) - setup, _minute(at) + resources.session_minutes + setup
+    opens = place.opening_hours.get(weekday, ())
+    inside = any(_minute(o) <= held_from and held_until <= _minute(c) for o, c in opens)
+    if not inside or held_from < 0 or held_until >= 24 * 60:
+        return None
+    only_then = ((time(held_from // 60, held_from % 60), time(held_until // 60, held_until % 60)),)
+    teacher_ids = {s.teacher_id for s in sessions}
+    volunteer_ids = {v for s in sessions for v in s.volunteer_ids}
+    return replace(
+        resources,
+        places=(replace(place, rooms=(room,), opening_hours={weekday: only_then}),),
+        teachers=tuple(t for t in resources.teachers if t.id in teacher_ids),
+        volunteers=tuple(v for v in resources.volunteers if v.id in volunteer_ids),
+    )
+
+
+def _minute(at: time) -> int:
+    return at.hour * 60 + at.minute
+
+
+def same_placing(session: CourseSession, planned: PlannedSession) -> bool:
+    """Whether a planned session is the session as it was: the same time, place, room and people."""
+    was = (session.start, session.end, session.place_id, session.room_id, session.teacher_id)
+    found = (planned.start, planned.end, planned.place_id, planned.room_id, planned.teacher_id)
+    return found == was and frozenset(planned.volunteer_ids) == session.volunteer_ids
+
+
 def earliest_start(filled_at: datetime, zone: ZoneInfo, lead_days: int) -> date:
     """The first day a course may start: some days after the group filled, in local time."""
     return filled_at.astimezone(zone).date() + timedelta(days=lead_days)
@@ -166,15 +215,26 @@ def announce(planned: PlannedSession, resources: Resources, session_id: str, rev
     )
 
 
-def ipads_fit(session: CourseSession, needed: int, others: Sequence[Booking], pool: int) -> bool:
-    """Whether `needed` iPads can go to this session beside what other sessions hold then."""
-    overlapping = [
-        b for b in others if b.ipads and b.busy_from < session.busy_until and session.busy_from < b.busy_until
-    ]
+def ipads_fit(
+    session: CourseSession,
+    needed: int,
+    others: Sequence[Booking],
+    pool: int,
+    journey: Callable[[str], int] = lambda place_id: 0,
+) -> bool:
+    """Whether `needed` iPads can go to this session beside what other sessions hold then.
+
+    `journey`: the minutes iPads are on their way to a place (and back), out of the pool too.
+    """
+
+    def out(place_id: str, held_from: datetime, held_until: datetime) -> tuple[datetime, datetime]:
+        minutes = timedelta(minutes=journey(place_id))
+        return held_from - minutes, held_until + minutes
+
+    start, end = out(session.place_id, session.busy_from, session.busy_until)
+    holds = [(*out(b.place_id, b.busy_from, b.busy_until), b.ipads) for b in others if b.ipads]
+    overlapping = [(f, u, n) for f, u, n in holds if f < end and start < u]
     # The most in use at one moment: check at each start of an overlapping hold.
-    moments = [session.busy_from, *(b.busy_from for b in overlapping if b.busy_from > session.busy_from)]
-    peak = max(
-        (sum(b.ipads for b in overlapping if b.busy_from <= moment < b.busy_until) for moment in moments),
-        default=0,
-    )
+    moments = [start, *(f for f, _, _ in overlapping if f > start)]
+    peak = max((sum(n for f, u, n in overlapping if f <= moment < u) for moment in moments), default=0)
     return needed + peak <= pool

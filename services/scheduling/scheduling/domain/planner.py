@@ -4,11 +4,15 @@ Pure: no I/O. The resources (what the library has) and the bookings (what is alr
 come in; a plan, or the reason there is none, comes out. Deterministic for the same input.
 
 Hard constraints: nobody and nothing double-booked (a session outside the library holds its
-room, its people and its iPads from set-up before it to packing up after it), the location's
-opening hours (set-up and packing included), the teacher's qualification for the course type,
-the people's weekly availability (the session itself lies inside one of their periods), the
-iPad pool (iPads brought to places without their own), the weekly limit per partner and course
-type (ISO weeks), Dutch public holidays, closure days and closures of a place. Preferences, in
+room, its people and its iPads from set-up before it to packing up after it), the travel time
+between places (a teacher or volunteer who packs up at one place sets up at another only after
+the journey; iPads are out of the library from when they leave it until they are back), the
+location's opening hours (set-up and packing included), the teacher's qualification for the
+course type, the people's weekly availability (the session itself lies inside one of their
+periods), the iPad pool (iPads brought to places without their own), the weekly limit per
+partner and course type (ISO weeks), Dutch public holidays, closure days and closures of a
+place. Busy times are filed by local date, so a journey across midnight is not seen (no place
+opens then). Preferences, in
 this order: the earliest start, the group's preferred locations, the same weekday, time, room,
 teacher and volunteer every week.
 
@@ -118,6 +122,19 @@ class Resources:
     closed_days: frozenset[date] = frozenset()  # public holidays and closure days together
     start_step_minutes: int = 30  # candidate start times within opening hours
     closures: tuple[Closure, ...] = ()  # places closed for a while (measures), on top of closed_days
+    travel_minutes: Mapping[frozenset[str], int] = field(default_factory=dict)  # two places, either way
+    travel_default_minutes: int = 0  # between two places not in `travel_minutes`
+    ipads_kept_at: str | None = None  # the place iPads are carried from and back to; None: no journeys
+
+    def travel(self, here: str, there: str) -> int:
+        """Minutes from one place to another (none within a place)."""
+        if here == there:
+            return 0
+        return self.travel_minutes.get(frozenset((here, there)), self.travel_default_minutes)
+
+    def ipads_journey(self, place_id: str) -> int:
+        """Minutes the iPads are on their way from where they are kept to the place, and back."""
+        return 0 if self.ipads_kept_at is None else self.travel(self.ipads_kept_at, place_id)
 
 
 # --- what is already planned ----------------------------------------------------------------------
@@ -312,6 +329,8 @@ def _why_not(search: _Search, request: PlanRequest, resources: Resources) -> Uns
 # --- the search ----------------------------------------------------------------------------------
 
 Interval = tuple[int, int]  # minutes since the epoch (UTC), from inclusive, until exclusive
+Stay = tuple[int, int, str]  # an interval at a place (its id)
+IpadsOut = tuple[int, int, int, str]  # an interval, how many iPads, the place they are brought to
 Periods = tuple[tuple[int, int], ...]  # minutes since midnight, local time
 
 
@@ -362,14 +381,15 @@ class BookingIndex:
 
     def __init__(self, zone: ZoneInfo, bookings: Iterable[Booking] = ()) -> None:
         self.zone = zone
-        self.people: dict[str, dict[date, list[Interval]]] = defaultdict(lambda: defaultdict(list))
+        # Per person and date, the intervals they are busy and where (the travel time counts).
+        self.people: dict[str, dict[date, list[Stay]]] = defaultdict(lambda: defaultdict(list))
         # Per place and date, each room's intervals; and, asked for by the planner and kept until
         # a booking at that place and date comes or goes, which rooms are taken for an interval:
         # one group after another tries the same places, days and times, full ones above all.
         self.rooms: dict[tuple[str, date], dict[str, list[Interval]]] = defaultdict(lambda: defaultdict(list))
         self._rooms_taken: dict[tuple[str, date], dict[Interval, frozenset[str]]] = {}
         self._room_sets: dict[frozenset[str], frozenset[str]] = {}
-        self.ipads: dict[date, list[tuple[int, int, int]]] = defaultdict(list)
+        self.ipads: dict[date, list[IpadsOut]] = defaultdict(list)
         # Course ids per course type, partner and ISO week (for the weekly limits), and the weeks
         # in which each course has a session.
         self.courses: dict[tuple[str, str, tuple[int, int]], set[str]] = defaultdict(set)
@@ -380,13 +400,14 @@ class BookingIndex:
 
     def add(self, booking: Booking) -> None:
         interval, days, week = self._where(booking)
+        stay, out = (*interval, booking.place_id), (*interval, booking.ipads, booking.place_id)
         for day in days:
             for person in (booking.teacher_id, *sorted(booking.volunteer_ids)):
-                self.people[person][day].append(interval)
+                self.people[person][day].append(stay)
             self.rooms[booking.place_id, day][booking.room_id].append(interval)
             self._rooms_taken.pop((booking.place_id, day), None)
             if booking.ipads:
-                self.ipads[day].append((*interval, booking.ipads))
+                self.ipads[day].append(out)
         self._count[booking.course_id, week] += 1
         self.weeks[booking.course_id].add(week)
         for partner in booking.partner_ids:
@@ -395,13 +416,14 @@ class BookingIndex:
     def remove(self, booking: Booking) -> None:
         """Take a booking added before out again (a session cancelled or moved)."""
         interval, days, week = self._where(booking)
+        stay, out = (*interval, booking.place_id), (*interval, booking.ipads, booking.place_id)
         for day in days:
             for person in (booking.teacher_id, *sorted(booking.volunteer_ids)):
-                self.people[person][day].remove(interval)
+                self.people[person][day].remove(stay)
             self.rooms[booking.place_id, day][booking.room_id].remove(interval)
             self._rooms_taken.pop((booking.place_id, day), None)
             if booking.ipads:
-                self.ipads[day].remove((*interval, booking.ipads))
+                self.ipads[day].remove(out)
         key = (booking.course_id, week)
         self._count[key] -= 1
         if self._count[key] == 0:
@@ -448,6 +470,7 @@ class _Search:
         )
         self.volunteers = sorted(resources.volunteers, key=lambda v: v.id)
         self.limit = resources.weekly_limits.get(request.course_type)
+        self.travels = bool(resources.travel_default_minutes or any(resources.travel_minutes.values()))
         # What is taken: built here from a list, or kept by the caller across requests.
         self.index = bookings if isinstance(bookings, BookingIndex) else BookingIndex(self.zone, bookings)
         if self.index.zone != self.zone:
@@ -573,17 +596,37 @@ class _Search:
         needed = self.request.participants
         if needed > self.resources.ipads:
             return False
+        # Out of the library from when they leave it until they are back: the journeys count.
+        journey = self.resources.ipads_journey
+        there = journey(candidate.place.id)
         return all(
-            needed + _peak(self.index.ipads.get(day, ()), interval) <= self.resources.ipads
-            for day, interval in zip(candidate.dates, candidate.busy, strict=True)
+            needed
+            + _peak(
+                ((f - journey(p), u + journey(p), n) for f, u, n, p in self.index.ipads.get(day, ())),
+                (start - there, end + there),
+            )
+            <= self.resources.ipads
+            for day, (start, end) in zip(candidate.dates, candidate.busy, strict=True)
         )
 
     def _room_free(self, place: Place, room: Room, candidate: _Candidate, n: int) -> bool:
         return room.id not in self.index.rooms_taken(place.id, candidate.dates[n], candidate.busy[n])
 
     def _person_free(self, person: Person, candidate: _Candidate, n: int) -> bool:
+        """Free from set-up to packing up, with time to get there from before and away after."""
         taken = self.index.people.get(person.id)
-        return taken is None or not _overlaps(taken.get(candidate.dates[n], ()), candidate.busy[n])
+        if taken is None:
+            return True
+        start, end = candidate.busy[n]
+        stays = taken.get(candidate.dates[n], ())
+        if not self.travels:
+            return not any(b_start < end and start < b_end for b_start, b_end, _ in stays)
+        here, travel = candidate.place.id, self.resources.travel
+        return not any(
+            b_start - journey < end and start < b_end + journey
+            for b_start, b_end, there in stays
+            for journey in (travel(there, here),)
+        )
 
     def _available(self, weekday: int, start_minute: int) -> tuple[list[Person], list[Person]]:
         """The qualified teachers and the volunteers whose hours hold a session at that time."""

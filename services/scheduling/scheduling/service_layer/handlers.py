@@ -105,7 +105,7 @@ async def schedule_group(
         await _report_unschedulable(uow, group.group_id, group.course, outcome)
         return
     plan = [(s, model.announce(s, resources, str(uuid.uuid4()), revision=0)) for s in outcome.sessions]
-    await uow.repository.add_course(course_id, group, plan, membership_as_of)
+    await uow.repository.add_course(course_id, group, plan, membership_as_of, earliest_start=earliest)
     booked = [Booking.of(course_id, request.course_type, request.partner_ids, s) for s in outcome.sessions]
     uow.after_commit(await uow.repository.after_adding(booked))
     sessions = [announced for _, announced in plan]
@@ -224,7 +224,8 @@ async def _applied(uow: Uow, applied: MeasuresApplied) -> None:
 
 
 async def lift_measures(event: MeasuresLiftedV1, uow: Uow, resources: Resources, now: datetime) -> None:
-    """Plan the stopped sessions of every course the measure paused again, from the lift date."""
+    """Plan the stopped sessions of every course the measure paused again, from the lift date
+    (not before tomorrow, nor before the first day each course could start)."""
     lifted = event.data
     await uow.repository.lock_planning()
     if await uow.repository.measure(lifted.measure_id) is None:
@@ -262,33 +263,42 @@ async def lift_measures(event: MeasuresLiftedV1, uow: Uow, resources: Resources,
     )
 
 
-async def _resume(uow: Uow, course: Course, measure_id: str, earliest: date, resources: Resources) -> bool:
-    """Plan the course's stopped sessions again; False when no plan was found (it stays paused)."""
-    stopped = [
-        s
-        for s in await uow.repository.sessions_of(course.id)
-        if s.status == CANCELLED and s.cancel_reason == MEASURES
-    ]
+async def _resume(uow: Uow, course: Course, measure_id: str, lifted: date, resources: Resources) -> bool:
+    """Plan the course's stopped sessions again; False when no plan was found (it stays paused).
+
+    From `lifted` (the lift date, not before tomorrow), and never before the first day the
+    course could start: a group told "from 10 May" does not restart in February. Stopped
+    sessions that are all still free as they were planned (date, time, place, room, people)
+    keep that plan, so a course that had not started keeps its first date.
+    """
+    all_sessions = await uow.repository.sessions_of(course.id)
+    stopped = [s for s in all_sessions if s.status == CANCELLED and s.cancel_reason == MEASURES]
+    # Courses planned before the day was kept: their planned first date, which is never earlier.
+    planned_first = min(s.start for s in all_sessions).astimezone(resources.zone).date()
+    could_start = course.earliest_start or planned_first
     request = PlanRequest(
         course_id=course.id,
         course_type=course.course.type,
         participants=len(course.participants),
         partner_ids=course.partner_ids,
-        earliest=earliest,
+        earliest=max(lifted, could_start),
         sessions=len(stopped),
         first_number=min((s.number for s in stopped), default=1),
         preferred_places=(course.place_id,),
         preferred_teacher_id=course.teacher_id,
     )
-    outcome = await _plan(uow, request, resources)
-    if isinstance(outcome, Unschedulable):
-        log.warning("course %s stays paused: %s", course.id, outcome.code)
-        await _report_unschedulable(uow, course.group_id, course.course, outcome, course_id=course.id)
-        return False
-    # The stopped sessions take the planned dates in their order, keeping number and id.
+    replanned = await _as_planned(uow, request, stopped, resources)
+    if replanned is None:
+        outcome = await _plan(uow, request, resources)
+        if isinstance(outcome, Unschedulable):
+            log.warning("course %s stays paused: %s", course.id, outcome.code)
+            await _report_unschedulable(uow, course.group_id, course.course, outcome, course_id=course.id)
+            return False
+        # The stopped sessions take the planned dates in their order, keeping number and id.
+        replanned = list(zip(stopped, outcome.sessions, strict=True))
     sessions = [
         await _move(uow, course, session, planned, resources, "measures-lifted")
-        for session, planned in zip(stopped, outcome.sessions, strict=True)
+        for session, planned in replanned
     ]
     await uow.repository.set_status(course.id, PLANNED)
     log.info("course %s resumed with %d sessions", course.id, len(sessions))
@@ -296,6 +306,32 @@ async def _resume(uow: Uow, course: Course, measure_id: str, earliest: date, res
         resumed = CourseResumed(**_about(course, sessions[0]), measure_id=measure_id, sessions=sessions)
         await _announce(uow, course, resumed)
     return True
+
+
+async def _as_planned(
+    uow: Uow, request: PlanRequest, stopped: list[CourseSession], resources: Resources
+) -> list[tuple[CourseSession, PlannedSession]] | None:
+    """The stopped sessions as they were planned, when that plan still keeps every rule; else None.
+
+    The planner is asked with the resources narrowed to those of the old plan, from its first
+    date: it checks what it checks for any plan (bookings made during the pause, the iPads, the
+    weekly limits, closures, opening hours, availability), and the plan counts only if it finds
+    exactly the old one.
+    """
+    in_order = sorted(stopped, key=lambda s: s.start)
+    narrowed = model.as_planned(resources, in_order) if in_order else None
+    if narrowed is None:
+        return None
+    first = in_order[0].start.astimezone(resources.zone).date()
+    if first < request.earliest:
+        return None
+    outcome = await _plan(uow, dataclasses.replace(request, earliest=first), narrowed)
+    if isinstance(outcome, Unschedulable):
+        return None
+    found = list(zip(in_order, outcome.sessions, strict=True))
+    if not all(model.same_placing(session, planned) for session, planned in found):
+        return None
+    return found
 
 
 # --- one session -------------------------------------------------------------------------------
@@ -399,7 +435,7 @@ async def _change_ipads(uow: Uow, course: Course, needed: int, resources: Resour
         if session.status != PLANNED or session.start <= now or session.ipads == 0:
             continue  # only sessions still to come that iPads are brought to
         others = [b for b in bookings if b.course_id != course.id]
-        if model.ipads_fit(session, needed, others, resources.ipads):
+        if model.ipads_fit(session, needed, others, resources.ipads, resources.ipads_journey):
             await uow.repository.set_ipads(session.id, session.announced.model_copy(update={"ipads": needed}))
         else:
             log.warning("session %s keeps %d iPads: %d are not free then", session.id, session.ipads, needed)
