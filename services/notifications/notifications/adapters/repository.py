@@ -19,6 +19,8 @@ from .tables import group_staff, measure_releases, notices
 # The advisory lock space of groups' rows (the two-number form keeps them apart from the mail
 # sender's one-number locks of batch keys).
 GROUP_LOCKS = 1
+# Seconds a measure's held notices wait after its summary (at most the batch window).
+RELEASE_SETTLE = 10.0
 
 
 def notice_rows(
@@ -164,12 +166,14 @@ class NoticeRepository:
         return len(found)
 
     async def release(self, hold: str) -> None:
-        """The measure is done: its held notices may go once the quiet period after now has passed.
+        """The measure is done: its held notices may go `RELEASE_SETTLE` seconds from now.
 
-        The quiet period lets the measure's events that other batches still have in hand add
-        their notices to the same mails.
+        This process has handled every event delivered before the summary (`Batches.alone`);
+        the short wait is for events of the measure that another notifications process still
+        has in hand, so that their notices join the same mails.
         """
-        self._releases[hold] = self._clock.now() + timedelta(seconds=self._windows.get("batch", 0.0))
+        settle = min(self._windows.get("batch", 0.0), RELEASE_SETTLE)
+        self._releases[hold] = self._clock.now() + timedelta(seconds=settle)
 
     async def remember_staff(self, group_id: str, staff: list[dict[str, str]]) -> None:
         (await self._group(group_id))["staff"] = staff

@@ -94,13 +94,13 @@ measure_releases = Table(
     Column("due_at", DateTime(timezone=True), nullable=False),
 )
 
-# When a notice counts as due: a held notice when its measure is released and the quiet period
-# after that has passed; until then at its deadline (`MEASURE_MAX_WAIT`, the bound if the
-# release never comes).
+# When a notice counts as due: a held notice when its measure's release is due (the measure's
+# stream has ended, so its own quiet period no longer matters); until then at its deadline
+# (`MEASURE_MAX_WAIT`, the bound if the release never comes).
 _notice_due_at = case(
     (notices.c.held_for.is_(None), notices.c.due_at),
     (measure_releases.c.due_at.is_(None), notices.c.deadline),
-    else_=func.greatest(notices.c.due_at, measure_releases.c.due_at),
+    else_=measure_releases.c.due_at,
 )
 
 # When a batch (the pending notices of one batch key, grouped) is composed: once its latest
