@@ -71,13 +71,17 @@ def test_the_mail_benchmark_hands_every_mail_to_smtp_once_and_reports_its_rates(
     servers: tuple[str, str],
 ) -> None:
     result = subprocess.run(
-        [sys.executable, "bench/mail_throughput.py", "--courses", "20", "--places", "5"],
+        [
+            sys.executable,
+            "bench/mail_throughput.py",
+            *("--courses", "20", "--places", "5", "--hop-messages", "200"),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
-        env={**os.environ, "DATABASE_URL": servers[1]},
+        env={**os.environ, "AMQP_URL": servers[0], "DATABASE_URL": servers[1]},
     )
     assert result.returncode == 0, result.stderr
     batches = re.search(r"events 100, places 5: \d+ notices in (\d+) batches", result.stdout)
@@ -85,7 +89,31 @@ def test_the_mail_benchmark_hands_every_mail_to_smtp_once_and_reports_its_rates(
     assert batches and mailed, result.stdout
     assert int(mailed[1]) == int(batches[1]) > 1  # one mail per person (the benchmark checks who)
     assert re.search(r"notices/s: \d+, mails/s: [\d.]+", result.stdout), result.stdout
+    assert re.search(r"bare broker hop: \d+ messages/s; mails per second / hop: [\d.]+", result.stdout)
     assert re.search(r"load average at end: [\d.]+", result.stdout), result.stdout
+
+
+def test_the_planner_scaling_benchmark_reports_the_ratio_and_the_hop(servers: tuple[str, str]) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/planner_scaling.py",
+            *("--at", "20,40", "--window", "5", "--hop-messages", "200"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "AMQP_URL": servers[0]},
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"ratio 40 / 20 \(indexed, medians\): [\d.]+ \(target: at most 2\)", result.stdout)
+    hop = (
+        r"bare broker hop: \d+ messages/s; groups planned per second at 40 \(median\): \d+; "
+        r"ratio to the hop: [\d.]+"
+    )
+    assert re.search(hop, result.stdout), result.stdout
 
 
 def run_bench(servers: tuple[str, str], *args: str) -> str:
